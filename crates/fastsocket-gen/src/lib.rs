@@ -1,0 +1,11 @@
+//! fastsocket-gen: AsyncAPI documents in, Socket.IO servers (Rust) and clients (Vue/TypeScript) out.
+//!
+//! This crate is the façade: the [`cli`] behind the `fastsocket-gen` binary, and the library API that build
+//! scripts call. Loading lives in [`fastsocket_spec`], the IR in [`fastsocket_ir`].
+#![deny(missing_docs)]
+
+pub mod cli;
+
+pub use fastsocket_ir as ir;
+pub use fastsocket_spec as spec;
+pub use fastsocket_spec::{Input, LoadError, LoadOptions, Loaded, load};
