@@ -9,6 +9,7 @@
 //! dump for other tools.
 #![deny(missing_docs)]
 
+pub mod json_schema;
 mod model;
 pub mod naming;
 mod types;

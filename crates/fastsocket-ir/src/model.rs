@@ -482,8 +482,20 @@ pub struct MessageExample {
     /// `headers`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<Value>,
+    /// Whether payload and headers match their schemas (`true` when there is nothing to check, e.g. an opaque
+    /// schema or no payload); emitters turn only valid examples into tests. Left out of the dump when `true`.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub valid: bool,
     /// Where it is written.
     pub location: Location,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 /// `correlationId`.

@@ -120,6 +120,12 @@ fn ascii_words(raw: &str) -> String {
         .collect()
 }
 
+/// The words of `raw` in PascalCase, ASCII only, with nothing added: may be empty or start with a digit. For
+/// appending to a name that is already valid (`Ticker` + `24hVolume` → `Ticker24hVolume`).
+pub fn pascal_words(raw: &str) -> String {
+    ascii_words(raw).to_upper_camel_case()
+}
+
 /// A PascalCase type name: `user/signedup` → `UserSignedup`, `2fa` → `T2fa`, `Self` → `SelfType`, `` → `Type`.
 pub fn type_name(raw: &str) -> String {
     let mut name = ascii_words(raw).to_upper_camel_case();

@@ -11,6 +11,7 @@
 
 pub mod check;
 pub mod diag;
+mod examples;
 mod load;
 mod lower;
 pub mod node;

@@ -8,6 +8,7 @@ use fastsocket_ir::Api;
 
 use crate::check::{self, Finding, RefSite, Shape, SpecVersion};
 use crate::diag::{self, Diagnostic, Severity};
+use crate::examples;
 use crate::lower;
 use crate::node::Node;
 use crate::sources::{FileId, Input, LoadOptions, Sources};
@@ -96,8 +97,10 @@ pub fn load(input: &Input, options: &LoadOptions) -> Result<Loaded, LoadError> {
     if diagnostics.iter().any(Diagnostic::is_error) {
         return finish(diagnostics, None);
     }
-    let (api, more) = lower::lower(&sources, version);
+    let (mut api, more) = lower::lower(&sources, version);
     diagnostics.extend(more);
+    // Examples that do not match their own schemas: warnings, and `valid: false` for emitters.
+    diagnostics.extend(examples::check_examples(&mut api, &sources));
     finish(diagnostics, Some(api))
 }
 

@@ -298,8 +298,8 @@ impl Sources {
             Ok(canonical) if !mapped && !canonical.starts_with(&self.ref_root) => {
                 self.fail(format!(
                     "`{}` is outside the folder that `$ref`s may reach (`{}`)",
-                    self.shown_path(&canonical),
-                    self.ref_root.display()
+                    canonical.display(),
+                    self.shown_path(&self.ref_root)
                 ))
             }
             Ok(canonical) => match std::fs::read_to_string(&canonical) {
@@ -654,6 +654,9 @@ pub fn relative_to(path: &Path, base: &Path) -> String {
             .iter()
             .map(|c| c.as_os_str().to_string_lossy().into_owned()),
     );
+    if parts.is_empty() {
+        return ".".to_string();
+    }
     parts.join("/")
 }
 

@@ -449,11 +449,13 @@ pub(crate) struct Template<'a> {
     pub field: &'static str,
     /// How serious it is when names are used and the owner has no `field` at all.
     pub undeclared: Severity,
+    /// How serious a declared name that the template does not use is.
+    pub unused: Severity,
 }
 
 /// Compares the names used in a template with those declared in `owner[field]`. A name used but not declared is an
-/// error; a name declared but not used is a warning (real documents keep such leftovers, and they do no harm).
-/// With no declarations at all, the template's names are reported once, with `t.undeclared`.
+/// error; a name declared but not used is reported with `t.unused`. With no declarations at all, the template's
+/// names are reported once, with `t.undeclared`.
 pub(crate) fn check_template(cx: &mut Cx, t: &Template, owner: &Node, owner_ptr: &str) {
     let used = template_vars(t.text);
     let decl_ptr = push_pointer(owner_ptr, t.field);
@@ -470,10 +472,7 @@ pub(crate) fn check_template(cx: &mut Cx, t: &Template, owner: &Node, owner_ptr:
                     t.place, t.text, t.kind, t.field
                 );
                 let help = Some(format!("declare each {} under `{}`", t.kind, t.field));
-                match t.undeclared {
-                    Severity::Error => cx.error(owner_ptr, owner.pos, message, help),
-                    Severity::Warning => cx.warn(owner_ptr, owner.pos, message, help),
-                }
+                cx.report(t.undeclared, owner_ptr, owner.pos, message, help);
             }
         }
         Some(decl) => {
@@ -493,7 +492,8 @@ pub(crate) fn check_template(cx: &mut Cx, t: &Template, owner: &Node, owner_ptr:
             }
             for (key, _) in entries {
                 if !used.contains(&key.text.as_str()) {
-                    cx.warn(
+                    cx.report(
+                        t.unused,
                         &push_pointer(&decl_ptr, &key.text),
                         key.pos,
                         format!(

@@ -132,15 +132,16 @@ impl<'a> Cx<'a> {
 
     /// Records an error.
     pub fn error(&mut self, pointer: &str, pos: Pos, message: String, help: Option<String>) {
-        self.push(Severity::Error, pointer, pos, message, help);
+        self.report(Severity::Error, pointer, pos, message, help);
     }
 
     /// Records a warning.
     pub fn warn(&mut self, pointer: &str, pos: Pos, message: String, help: Option<String>) {
-        self.push(Severity::Warning, pointer, pos, message, help);
+        self.report(Severity::Warning, pointer, pos, message, help);
     }
 
-    fn push(
+    /// Records a finding of the given severity.
+    pub fn report(
         &mut self,
         severity: Severity,
         pointer: &str,

@@ -250,11 +250,13 @@ fn v3_channel_parameters_against_address() {
         "/channels/c/parameters",
         "parameter `other` of the channel address `user/{userId}/{other}` is not declared",
     );
-    warning_at(
+    error_at(
         &out,
         "/channels/c/parameters/unused",
         "declared but not used",
     );
+    let out = v3("channels:\n  c:\n    address: null\n    parameters:\n      p: {}\n");
+    error_at(&out, "/channels/c/parameters", "has no `address`");
     let out = v3("channels:\n  c:\n    address: 'user/{userId}'\n");
     error_at(
         &out,

@@ -129,6 +129,8 @@ fn server_rules(cx: &mut Cx, node: &Node, ptr: &str) {
         kind: "variable",
         field: "variables",
         undeclared: Severity::Error,
+        // The official parser does not compare 3.x server variables at all.
+        unused: Severity::Warning,
     };
     common::check_template(cx, &template, node, ptr);
 }
@@ -173,6 +175,8 @@ fn channel_rules(cx: &mut Cx, node: &Node, ptr: &str) {
                 kind: "parameter",
                 field: "parameters",
                 undeclared: Severity::Error,
+                // As the official parser: a parameter the address does not use is an error in 3.x.
+                unused: Severity::Error,
             };
             common::check_template(cx, &template, node, ptr);
         }
@@ -189,7 +193,7 @@ fn channel_rules(cx: &mut Cx, node: &Node, ptr: &str) {
                 .map(|(k, _)| format!("`{}`", k.text))
                 .collect::<Vec<_>>()
                 .join(", ");
-            cx.warn(
+            cx.error(
                 &push_pointer(ptr, "parameters"),
                 node.pos,
                 format!(

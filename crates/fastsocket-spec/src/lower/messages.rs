@@ -3,7 +3,7 @@
 use fastsocket_ir::naming::type_name;
 use fastsocket_ir::{CorrelationId, Message, MessageExample, MessageId, Names};
 
-use super::schema::is_json_schema_format;
+use super::schema::{Hint, is_json_schema_format};
 use super::{At, Lowerer};
 use crate::diag::Severity;
 use crate::node::{Kind, Node};
@@ -73,15 +73,15 @@ impl<'a> Lowerer<'a> {
         let payload = at.get("payload").map(|payload| {
             let (schema_at, format) = multi_format(payload, schema_format.clone());
             schema_format = format.clone();
-            self.schema_or_opaque(schema_at, format.as_deref(), &format!("{pascal}Payload"))
+            self.schema_or_opaque(schema_at, format.as_deref(), Hint::new(&pascal, "Payload"))
         });
         let headers = at.get("headers").map(|headers| {
             let (schema_at, format) = multi_format(headers, None);
-            self.schema_or_opaque(schema_at, format.as_deref(), &format!("{pascal}Headers"))
+            self.schema_or_opaque(schema_at, format.as_deref(), Hint::new(&pascal, "Headers"))
         });
         let ack = at
             .get("x-ack")
-            .and_then(|ack| self.ack_schema(ack, &format!("{pascal}Ack")));
+            .and_then(|ack| self.ack_schema(ack, Hint::new(&pascal, "Ack")));
         let correlation_id = at
             .get("correlationId")
             .and_then(|c| self.deref(c))
@@ -105,6 +105,8 @@ impl<'a> Lowerer<'a> {
                 summary: item.str_field("summary"),
                 payload: item.node.get("payload").map(Node::to_json),
                 headers: item.node.get("headers").map(Node::to_json),
+                // Checked against the schemas after lowering (`examples::check_examples`).
+                valid: true,
                 location: self.location(item),
             });
         }
@@ -139,7 +141,7 @@ impl<'a> Lowerer<'a> {
         &mut self,
         at: At<'a>,
         format: Option<&str>,
-        hint: &str,
+        hint: Hint<'_>,
     ) -> fastsocket_ir::TypeId {
         match format {
             Some(f) if !is_json_schema_format(f) => {
@@ -157,7 +159,7 @@ impl<'a> Lowerer<'a> {
     }
 
     /// `x-ack`: `{args: schema}` (Asynction) or a bare schema (SIO-AsyncAPI), possibly behind a `$ref`.
-    pub fn ack_schema(&mut self, at: At<'a>, hint: &str) -> Option<fastsocket_ir::TypeId> {
+    pub fn ack_schema(&mut self, at: At<'a>, hint: Hint<'_>) -> Option<fastsocket_ir::TypeId> {
         let target = self.deref(at)?;
         let schema = target
             .get("args")
@@ -182,7 +184,7 @@ impl<'a> Lowerer<'a> {
             return;
         };
         for (key, at) in acks.entries() {
-            if let Some(id) = self.ack_schema(at, &type_name(key)) {
+            if let Some(id) = self.ack_schema(at, Hint::new("", key)) {
                 self.message_acks.insert(key.to_string(), id);
             }
         }

@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use fastsocket_ir::naming::{NameScope, rust_field_name, type_name};
+use fastsocket_ir::naming::{NameScope, pascal_words, rust_field_name, type_name};
 use fastsocket_ir::{
     Discriminator, ExternalDocs, JsonType, PatternProperty, Property, Schema, TypeBody, TypeDef,
     TypeId, TypeSpace,
@@ -30,6 +30,48 @@ const IGNORED_KEYWORDS: &[&str] = &[
 
 /// Titles longer than this many words read as sentences, not names.
 const MAX_TITLE_WORDS: usize = 5;
+
+/// How to name a schema from its position, computed only when the schema turns out to need a new name
+/// (naming is the costliest step of lowering a large document, and most positions are reached by `$ref`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Hint<'h> {
+    parent: &'h str,
+    part: &'h str,
+    index: Option<usize>,
+}
+
+impl<'h> Hint<'h> {
+    /// `parent` (already a type name) followed by `part` (any text) in PascalCase.
+    pub fn new(parent: &'h str, part: &'h str) -> Self {
+        Hint {
+            parent,
+            part,
+            index: None,
+        }
+    }
+
+    /// Like [`Hint::new`], with a position number appended.
+    pub fn indexed(parent: &'h str, part: &'h str, index: usize) -> Self {
+        Hint {
+            parent,
+            part,
+            index: Some(index),
+        }
+    }
+
+    fn name(&self) -> String {
+        // `parent` is already a valid type name, so only the new part needs converting.
+        let mut name = if self.parent.is_empty() {
+            type_name(self.part)
+        } else {
+            format!("{}{}", self.parent, pascal_words(self.part))
+        };
+        if let Some(i) = self.index {
+            name.push_str(&i.to_string());
+        }
+        name
+    }
+}
 
 pub(crate) struct TypeBuilder<'a> {
     sources: &'a Sources,
@@ -60,8 +102,16 @@ impl<'a> TypeBuilder<'a> {
             return;
         };
         for (key, at) in schemas.entries() {
-            let name = self.names.claim(&type_name(key));
-            self.reserved.insert((at.file, at.pointer), name);
+            // A component that only aliases another file's schema (`User: {$ref: user.json#/User}`) gives its
+            // name to the target, which is what the type really is.
+            let target = match self.sources.follow(at.file, &at.pointer, at.node) {
+                Ok(resolved) => (resolved.target.file, resolved.pointer),
+                Err(_) => (at.file, at.pointer),
+            };
+            if !self.reserved.contains_key(&target) {
+                let name = self.names.claim(&type_name(key));
+                self.reserved.insert(target, name);
+            }
         }
     }
 
@@ -71,13 +121,13 @@ impl<'a> TypeBuilder<'a> {
             return;
         };
         for (key, at) in schemas.entries() {
-            self.id_for(at, &type_name(key));
+            self.id_for(at, Hint::new("", key));
         }
     }
 
     /// The id of the schema at `at` (following `$ref`s), allocated on first sight. `hint` names it when nothing
     /// better is known.
-    pub fn id_for(&mut self, at: At<'a>, hint: &str) -> TypeId {
+    pub fn id_for(&mut self, at: At<'a>, hint: Hint<'_>) -> TypeId {
         let target = match self.sources.follow(at.file, &at.pointer, at.node) {
             Ok(resolved) => At {
                 file: resolved.target.file,
@@ -100,7 +150,7 @@ impl<'a> TypeBuilder<'a> {
                 );
                 return self.push(
                     at.clone(),
-                    hint.to_string(),
+                    hint.name(),
                     TypeBody::Bool { value: true },
                     None,
                 );
@@ -123,7 +173,7 @@ impl<'a> TypeBuilder<'a> {
     }
 
     /// A schema in a format this loader does not read (Avro, RAML, …), kept as written.
-    pub fn opaque(&mut self, at: At<'a>, schema_format: &str, hint: &str) -> TypeId {
+    pub fn opaque(&mut self, at: At<'a>, schema_format: &str, hint: Hint<'_>) -> TypeId {
         let target = match self.sources.follow(at.file, &at.pointer, at.node) {
             Ok(r) => At {
                 file: r.target.file,
@@ -136,7 +186,7 @@ impl<'a> TypeBuilder<'a> {
         if let Some(id) = self.by_origin.get(&key) {
             return *id;
         }
-        let name = self.names.claim(&type_name(hint));
+        let name = self.names.claim(&hint.name());
         let body = TypeBody::Opaque {
             schema_format: schema_format.to_string(),
             raw: target.node.to_json(),
@@ -164,7 +214,7 @@ impl<'a> TypeBuilder<'a> {
         id
     }
 
-    fn name_for(&mut self, at: &At<'a>, hint: &str) -> (String, Option<String>) {
+    fn name_for(&mut self, at: &At<'a>, hint: Hint<'_>) -> (String, Option<String>) {
         let key = (at.file, at.pointer.clone());
         let tokens = pointer::parse_fragment(&at.pointer).unwrap_or_default();
         let component = match tokens.as_slice() {
@@ -191,9 +241,7 @@ impl<'a> TypeBuilder<'a> {
             .get_str("title")
             .filter(|t| !t.trim().is_empty() && t.split_whitespace().count() <= MAX_TITLE_WORDS)
             .map(type_name);
-        let base = from_position
-            .or(from_title)
-            .unwrap_or_else(|| type_name(hint));
+        let base = from_position.or(from_title).unwrap_or_else(|| hint.name());
         (self.names.claim(&base), component)
     }
 
@@ -219,7 +267,7 @@ impl<'a> TypeBuilder<'a> {
     }
 
     fn child(&mut self, at: Option<At<'a>>, parent: &str, suffix: &str) -> Option<TypeId> {
-        at.map(|at| self.id_for(at, &format!("{parent}{suffix}")))
+        at.map(|at| self.id_for(at, Hint::new(parent, suffix)))
     }
 
     fn children(&mut self, at: Option<At<'a>>, parent: &str, suffix: &str) -> Vec<TypeId> {
@@ -227,7 +275,7 @@ impl<'a> TypeBuilder<'a> {
         at.items()
             .into_iter()
             .enumerate()
-            .map(|(i, item)| self.id_for(item, &format!("{parent}{suffix}{i}")))
+            .map(|(i, item)| self.id_for(item, Hint::indexed(parent, suffix, i)))
             .collect()
     }
 
@@ -276,7 +324,7 @@ impl<'a> TypeBuilder<'a> {
                 "uniqueItems" => s.unique_items = node.as_bool().unwrap_or(false),
                 "properties" => {
                     for (name, prop) in value.entries() {
-                        let ty = self.id_for(prop, &format!("{parent}{}", type_name(name)));
+                        let ty = self.id_for(prop, Hint::new(&parent, name));
                         s.properties.push(Property {
                             name: name.to_string(),
                             rust_name: String::new(),
@@ -301,7 +349,7 @@ impl<'a> TypeBuilder<'a> {
                 }
                 "patternProperties" => {
                     for (i, (pattern, sub)) in value.entries().into_iter().enumerate() {
-                        let ty = self.id_for(sub, &format!("{parent}Pattern{i}"));
+                        let ty = self.id_for(sub, Hint::indexed(&parent, "Pattern", i));
                         s.pattern_properties.push(PatternProperty {
                             pattern: pattern.to_string(),
                             ty,
@@ -403,7 +451,7 @@ impl<'a> TypeBuilder<'a> {
                         pointer: resolved.pointer,
                         node: resolved.target.node,
                     };
-                    let id = self.id_for(sub, &format!("{parent}{}", type_name(value)));
+                    let id = self.id_for(sub, Hint::new(parent, value));
                     mapping.insert(value.to_string(), id);
                 }
                 Err(err) => self.diagnostics.push(

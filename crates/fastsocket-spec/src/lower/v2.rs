@@ -7,6 +7,7 @@ use fastsocket_ir::naming::type_name;
 use fastsocket_ir::{Action, ChannelId, Names, Operation, Parameter};
 
 use super::common::strings;
+use super::schema::Hint;
 use super::{At, Lowerer};
 use crate::diag::Severity;
 
@@ -127,10 +128,7 @@ impl<'a> Lowerer<'a> {
                     )
                 })
                 .unwrap_or_default();
-            let schema = schema_at.map(|s| {
-                self.types
-                    .id_for(s, &format!("{channel_name}{}", type_name(name)))
-            });
+            let schema = schema_at.map(|s| self.types.id_for(s, Hint::new(&channel_name, name)));
             out.push(Parameter {
                 name: name.to_string(),
                 names: Names::of(name),
