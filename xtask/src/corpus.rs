@@ -21,6 +21,20 @@ pub struct CorpusArgs {
     /// Print every diagnostic, not only the first.
     #[arg(long)]
     verbose: bool,
+    /// Also generate code for every document that loads, and build it: `rust` generates one crate per document
+    /// into `target/corpus-rust/`, then runs `cargo clippy -D warnings` and the generated example tests there.
+    #[arg(long, value_enum)]
+    emit: Option<Emit>,
+    /// With `--emit rust`: build only, do not run the generated tests.
+    #[arg(long)]
+    no_tests: bool,
+}
+
+/// What `--emit` generates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Emit {
+    /// Rust crates (models, validators, example tests).
+    Rust,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +69,7 @@ pub fn run(args: &CorpusArgs) -> anyhow::Result<bool> {
     };
     let (mut passed, mut failed) = (0usize, 0usize);
     let mut disagreements = Vec::new();
+    let mut to_emit: Vec<crate::emit_rust::Document> = Vec::new();
     let started = Instant::now();
     for entry in &entries {
         let shown = entry
@@ -69,6 +84,12 @@ pub fn run(args: &CorpusArgs) -> anyhow::Result<bool> {
         let (ok, line, loaded) = match (entry.expect, &outcome) {
             (_, Err(_)) => (false, "PANIC while loading".to_string(), None),
             (Expect::Ok, Ok(Ok(loaded))) => {
+                if args.emit.is_some() {
+                    to_emit.push(crate::emit_rust::Document {
+                        shown: shown.clone(),
+                        api: loaded.api.clone(),
+                    });
+                }
                 let warnings = loaded.report.warnings().count();
                 (
                     true,
@@ -149,6 +170,23 @@ pub fn run(args: &CorpusArgs) -> anyhow::Result<bool> {
         );
         for d in &disagreements {
             println!("  {d}");
+        }
+    }
+    if args.emit == Some(Emit::Rust) {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let scratch = repo.join("target/corpus-rust");
+        std::fs::create_dir_all(&scratch)?;
+        let verdicts = crate::emit_rust::compile_gate(&repo, &scratch, &to_emit, !args.no_tests)?;
+        for (shown, verdict) in &verdicts {
+            match verdict {
+                Ok(what) => println!("ok   rust {shown}: {what}"),
+                Err(why) => {
+                    let first = why.lines().take(8).collect::<Vec<_>>().join("\n       ");
+                    println!("FAIL rust {shown}: {first}");
+                    passed -= 1;
+                    failed += 1;
+                }
+            }
         }
     }
     println!(

@@ -1,6 +1,7 @@
 //! Project automation. `cargo xtask corpus DIR` checks a folder of AsyncAPI documents.
 
 mod corpus;
+mod emit_rust;
 
 use std::process::ExitCode;
 

@@ -1,8 +1,13 @@
 //! The command line: `validate`, `ir`.
 
 use std::io::{IsTerminal, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
+
+use fastsocket_codegen_rust::{RuntimeDependency, RustOptions};
+
+use crate::write::WriteMode;
 
 use anstream::{eprint, eprintln};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -34,6 +39,36 @@ pub enum Command {
         /// How to print diagnostics.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// How `$ref`s are read.
+        #[command(flatten)]
+        load: LoadArgs,
+    },
+    /// Generate a Rust crate: validated models for every message, with tests from the spec's examples.
+    ///
+    /// Files under `src/generated/` are the generator's and are rewritten when they change; `Cargo.toml` and
+    /// `src/lib.rs` are yours after the first run and never overwritten.
+    Rust {
+        /// The document (YAML or JSON), or `-` for standard input.
+        spec: String,
+        /// The folder to write the crate into (created if missing).
+        #[arg(short, long, value_name = "DIR")]
+        out: PathBuf,
+        /// The package name [default: from the document's title].
+        #[arg(long)]
+        crate_name: Option<String>,
+        /// Where the generated crate finds the `fastsocket` runtime crate: a path (relative to DIR, or absolute).
+        /// [default: this checkout's crates/fastsocket]
+        #[arg(long, value_name = "PATH")]
+        runtime_path: Option<String>,
+        /// Write nothing; exit 1 and list the files that would change (for CI).
+        #[arg(long)]
+        check: bool,
+        /// Overwrite generated files even if they were edited by hand.
+        #[arg(long)]
+        force: bool,
+        /// Treat warnings about examples that do not match their schema as errors.
+        #[arg(long)]
+        strict: bool,
         /// How `$ref`s are read.
         #[command(flatten)]
         load: LoadArgs,
@@ -110,6 +145,24 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Validate { spec, format, load } => validate(&spec, format, &load),
+        Command::Rust {
+            spec,
+            out,
+            crate_name,
+            runtime_path,
+            check,
+            force,
+            strict,
+            load,
+        } => rust(RustArgs {
+            spec,
+            out,
+            crate_name,
+            runtime_path,
+            mode: WriteMode { check, force },
+            strict,
+            load,
+        }),
         Command::Ir { schema: true, .. } => {
             print_json(&fastsocket_ir::Api::json_schema())?;
             Ok(ExitCode::SUCCESS)
@@ -129,6 +182,113 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+    }
+}
+
+struct RustArgs {
+    spec: String,
+    out: PathBuf,
+    crate_name: Option<String>,
+    runtime_path: Option<String>,
+    mode: WriteMode,
+    strict: bool,
+    load: LoadArgs,
+}
+
+fn rust(args: RustArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let loaded = match load_spec(&args.spec, &args.load)? {
+        Ok(loaded) => loaded,
+        Err(report) => {
+            print_diagnostics(&report.diagnostics);
+            print_summary(&report);
+            return Ok(ExitCode::from(EXIT_INVALID));
+        }
+    };
+    print_diagnostics(&loaded.report.diagnostics);
+    if args.strict
+        && loaded
+            .report
+            .warnings()
+            .any(|d| d.code == "example-mismatch")
+    {
+        eprintln!("error: --strict: examples that do not match their schema are errors");
+        return Ok(ExitCode::from(EXIT_INVALID));
+    }
+    let crate_name = args
+        .crate_name
+        .unwrap_or_else(|| default_crate_name(&loaded.api.info.title));
+    let runtime = match args.runtime_path {
+        Some(path) => RuntimeDependency::Path(path),
+        None => default_runtime(&args.out),
+    };
+    let output = fastsocket_codegen_rust::generate(
+        &loaded.api,
+        &RustOptions {
+            crate_name,
+            runtime,
+        },
+    )?;
+    for warning in &output.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let summary = crate::write::write_files(&args.out, &output.files, args.mode)?;
+    let elapsed = started.elapsed();
+    if args.mode.check {
+        if summary.written.is_empty() {
+            eprintln!(
+                "up to date: {} file(s) checked in {elapsed:.0?}",
+                output.files.len()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        eprintln!(
+            "out of date: {} file(s) would change:",
+            summary.written.len()
+        );
+        for path in &summary.written {
+            eprintln!("  {path}");
+        }
+        return Ok(ExitCode::from(EXIT_INVALID));
+    }
+    eprintln!(
+        "fastsocket-gen: {} written, {} unchanged, {} kept (yours) in {elapsed:.0?} → {}",
+        summary.written.len(),
+        summary.unchanged.len(),
+        summary.kept.len(),
+        args.out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `Chat Service API` → `chat-service-api`.
+fn default_crate_name(title: &str) -> String {
+    let name = heck::ToKebabCase::to_kebab_case(
+        title
+            .chars()
+            .filter(char::is_ascii)
+            .collect::<String>()
+            .as_str(),
+    );
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("api-{name}").trim_end_matches('-').to_string()
+    } else {
+        name
+    }
+}
+
+/// The runtime crate of this checkout, as a path relative to the output folder when both are known.
+fn default_runtime(out: &Path) -> RuntimeDependency {
+    let runtime = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fastsocket");
+    match (
+        runtime.canonicalize(),
+        std::fs::create_dir_all(out).and_then(|()| out.canonicalize()),
+    ) {
+        (Ok(runtime), Ok(out)) => {
+            RuntimeDependency::Path(fastsocket_spec::sources::relative_to(&runtime, &out))
+        }
+        (Ok(runtime), Err(_)) => RuntimeDependency::Path(runtime.display().to_string()),
+        _ => RuntimeDependency::Version(env!("CARGO_PKG_VERSION").to_string()),
     }
 }
 
@@ -214,6 +374,14 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn crate_names_come_from_titles() {
+        assert_eq!(default_crate_name("Chat Service API"), "chat-service-api");
+        assert_eq!(default_crate_name("2FA gateway"), "api-2fa-gateway");
+        assert_eq!(default_crate_name("Ünïcode"), "ncode");
+        assert_eq!(default_crate_name(""), "api");
     }
 
     #[test]

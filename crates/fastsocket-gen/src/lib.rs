@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 pub mod cli;
+pub mod write;
 
 pub use fastsocket_ir as ir;
 pub use fastsocket_spec as spec;

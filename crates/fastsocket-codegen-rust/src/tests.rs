@@ -1,0 +1,50 @@
+//! Generation over our own specs: output is valid Rust, deterministic, and shaped as expected.
+
+use std::path::PathBuf;
+
+use fastsocket_spec::{Input, LoadOptions, load};
+
+use crate::{Owner, RuntimeDependency, RustOptions, generate};
+
+fn spec(path: &str) -> fastsocket_ir::Api {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../specs")
+        .join(path);
+    load(&Input::Path(path), &LoadOptions::default())
+        .expect("spec loads")
+        .api
+}
+
+fn options() -> RustOptions {
+    RustOptions {
+        crate_name: "demo".into(),
+        runtime: RuntimeDependency::Path("../fastsocket".into()),
+    }
+}
+
+#[test]
+fn generation_is_deterministic() {
+    let api = spec("trading-v2.yaml");
+    let first = generate(&api, &options()).unwrap();
+    let second = generate(&api, &options()).unwrap();
+    assert_eq!(first.files, second.files);
+}
+
+#[test]
+fn layout_separates_generated_and_user_files() {
+    let output = generate(&spec("chat-socketio.yaml"), &options()).unwrap();
+    let owned: Vec<(&str, Owner)> = output
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f.owner))
+        .collect();
+    assert!(owned.contains(&("Cargo.toml", Owner::User)));
+    assert!(owned.contains(&("src/lib.rs", Owner::User)));
+    assert!(owned.contains(&("src/generated/models.rs", Owner::Generator)));
+    assert!(
+        owned
+            .iter()
+            .filter(|(p, _)| p.starts_with("src/generated/"))
+            .all(|(_, o)| *o == Owner::Generator)
+    );
+}

@@ -1,0 +1,250 @@
+//! The compile gate: generate a Rust crate for every document, put them all in one scratch workspace (so the
+//! dependencies build once), and let `cargo clippy -D warnings` (and optionally `cargo test`) judge each crate.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::Context;
+use fastsocket_codegen_rust::{RuntimeDependency, RustOptions};
+use fastsocket_ir::Api;
+use fastsocket_spec::sources::relative_to;
+
+/// One document to compile.
+pub struct Document {
+    /// How the document is shown (its path in the corpus).
+    pub shown: String,
+    /// Its IR.
+    pub api: Api,
+}
+
+/// The verdict per document (`Err` holds the first problem).
+pub type Verdicts = BTreeMap<String, Result<String, String>>;
+
+/// Generates, builds and (with `run_tests`) tests one crate per document under `scratch`.
+pub fn compile_gate(
+    repo: &Path,
+    scratch: &Path,
+    documents: &[Document],
+    run_tests: bool,
+) -> anyhow::Result<Verdicts> {
+    let crates_dir = scratch.join("crates");
+    if crates_dir.exists() {
+        std::fs::remove_dir_all(&crates_dir).with_context(|| crates_dir.display().to_string())?;
+    }
+    std::fs::create_dir_all(&crates_dir)?;
+    let runtime = repo
+        .join("crates/fastsocket")
+        .canonicalize()
+        .context("the runtime crate crates/fastsocket")?;
+    let mut verdicts = Verdicts::new();
+    let mut members = Vec::new();
+    let mut by_crate: BTreeMap<String, String> = BTreeMap::new();
+    let mut names = fastsocket_ir::naming::NameScope::new();
+    for doc in documents {
+        let crate_name = names.claim(&crate_name_for(&doc.shown));
+        let dir = crates_dir.join(&crate_name);
+        std::fs::create_dir_all(&dir)?;
+        let options = RustOptions {
+            crate_name: crate_name.clone(),
+            runtime: RuntimeDependency::Path(relative_to(&runtime, &dir.canonicalize()?)),
+        };
+        match fastsocket_codegen_rust::generate(&doc.api, &options) {
+            Ok(output) => {
+                for file in &output.files {
+                    let path = dir.join(&file.path);
+                    if let Some(parent) = path.parent() {
+                        std::fs::create_dir_all(parent)?;
+                    }
+                    std::fs::write(&path, &file.contents)?;
+                }
+                members.push(format!("crates/{crate_name}"));
+                by_crate.insert(crate_name.replace('-', "_"), doc.shown.clone());
+                verdicts.insert(doc.shown.clone(), Ok("compiles clippy-clean".to_string()));
+            }
+            Err(err) => {
+                verdicts.insert(doc.shown.clone(), Err(err.to_string()));
+            }
+        }
+    }
+    let manifest = format!(
+        "# Written by `cargo xtask corpus --emit rust`: one crate per corpus document.\n[workspace]\nresolver = \"2\"\nmembers = [\n{}]\n\n[profile.dev]\ndebug = 0\n",
+        members
+            .iter()
+            .map(|m| format!("  \"{m}\",\n"))
+            .collect::<String>()
+    );
+    std::fs::write(scratch.join("Cargo.toml"), manifest)?;
+    // The project's lock file pins the versions the runtime was tested with.
+    let lock = scratch.join("Cargo.lock");
+    if !lock.exists() && repo.join("Cargo.lock").exists() {
+        std::fs::copy(repo.join("Cargo.lock"), &lock)?;
+    }
+    let target = repo.join("target/corpus");
+    clippy(scratch, &target, &by_crate, &mut verdicts)?;
+    if run_tests {
+        tests(scratch, &target, &by_crate, &mut verdicts)?;
+    }
+    Ok(verdicts)
+}
+
+/// `v2/spec-2.6.0-slack-rtm.yml` → `corpus-v2-spec-2-6-0-slack-rtm`.
+fn crate_name_for(shown: &str) -> String {
+    let stem = shown.rsplit_once('.').map_or(shown, |(s, _)| s);
+    let words: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let joined = words
+        .split('-')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    format!("corpus-{joined}")
+}
+
+fn clippy(
+    scratch: &Path,
+    target: &Path,
+    by_crate: &BTreeMap<String, String>,
+    verdicts: &mut Verdicts,
+) -> anyhow::Result<()> {
+    let mut child = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--keep-going",
+            "--message-format",
+            "json",
+            "--quiet",
+            "--",
+            "-D",
+            "warnings",
+        ])
+        .current_dir(scratch)
+        .env("CARGO_TARGET_DIR", target)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .context("running cargo clippy in the scratch workspace")?;
+    let stdout = child.stdout.take().context("cargo's output")?;
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        let Ok(message) = serde_json::from_str::<serde_json::Value>(&line) else {
+            continue;
+        };
+        if message["reason"] != "compiler-message" || message["message"]["level"] != "error" {
+            continue;
+        }
+        let Some(crate_name) = message["target"]["name"].as_str() else {
+            continue;
+        };
+        let Some(shown) = by_crate.get(crate_name) else {
+            continue;
+        };
+        let rendered = message["message"]["rendered"]
+            .as_str()
+            .unwrap_or("compile error")
+            .to_string();
+        let entry = verdicts
+            .entry(shown.clone())
+            .or_insert_with(|| Ok(String::new()));
+        if entry.is_ok() {
+            *entry = Err(rendered);
+        }
+    }
+    let status = child.wait()?;
+    if !status.success() && verdicts.values().all(Result::is_ok) {
+        anyhow::bail!("cargo clippy failed without naming a crate (see above)");
+    }
+    Ok(())
+}
+
+/// Runs every crate's tests (the spec examples' round trips), one test binary per crate, so that each failure
+/// belongs to its document.
+fn tests(
+    scratch: &Path,
+    target: &Path,
+    by_crate: &BTreeMap<String, String>,
+    verdicts: &mut Verdicts,
+) -> anyhow::Result<()> {
+    let mut child = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args([
+            "test",
+            "--workspace",
+            "--no-run",
+            "--no-fail-fast",
+            "--message-format",
+            "json",
+            "--quiet",
+        ])
+        .current_dir(scratch)
+        .env("CARGO_TARGET_DIR", target)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .context("building the scratch workspace's tests")?;
+    let stdout = child.stdout.take().context("cargo's output")?;
+    let mut binaries: Vec<(String, PathBuf)> = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        let Ok(message) = serde_json::from_str::<serde_json::Value>(&line) else {
+            continue;
+        };
+        if message["reason"] != "compiler-artifact" || message["profile"]["test"] != true {
+            continue;
+        }
+        if let (Some(name), Some(exe)) = (
+            message["target"]["name"].as_str(),
+            message["executable"].as_str(),
+        ) {
+            binaries.push((name.to_string(), PathBuf::from(exe)));
+        }
+    }
+    child.wait()?;
+    let (mut passed, mut failed) = (0usize, 0usize);
+    for (crate_name, exe) in binaries {
+        let Some(shown) = by_crate.get(&crate_name) else {
+            continue;
+        };
+        let output = Command::new(&exe)
+            .arg("--quiet")
+            .output()
+            .with_context(|| exe.display().to_string())?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        for line in stdout.lines() {
+            if let Some(rest) = line.strip_prefix("test result: ") {
+                let counts: Vec<usize> = rest
+                    .split([';', ' '])
+                    .filter_map(|w| w.parse::<usize>().ok())
+                    .collect();
+                passed += counts.first().copied().unwrap_or(0);
+                failed += counts.get(1).copied().unwrap_or(0);
+            }
+        }
+        let entry = verdicts
+            .entry(shown.clone())
+            .or_insert_with(|| Ok(String::new()));
+        match entry {
+            Ok(text) if output.status.success() => text.push_str(", examples round-trip"),
+            Ok(_) => {
+                let first = stdout
+                    .lines()
+                    .find(|l| l.starts_with("---- ") || l.contains("panicked"))
+                    .unwrap_or("tests failed");
+                *entry = Err(format!("example test failed: {first}"));
+            }
+            Err(_) => {}
+        }
+    }
+    println!("generated example tests: {passed} passed, {failed} failed");
+    Ok(())
+}
