@@ -110,44 +110,54 @@ fn crate_name_for(shown: &str) -> String {
     format!("corpus-{joined}")
 }
 
+/// Runs `cargo ARGS --message-format json --quiet -- RUSTC_ARGS` in the scratch workspace and returns its JSON
+/// messages and whether it succeeded.
+fn cargo_json(
+    scratch: &Path,
+    target: &Path,
+    args: &[&str],
+    rustc_args: &[&str],
+) -> anyhow::Result<(Vec<serde_json::Value>, bool)> {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command
+        .args(args)
+        .args(["--message-format", "json", "--quiet"]);
+    if !rustc_args.is_empty() {
+        command.arg("--").args(rustc_args);
+    }
+    let mut child = command
+        .current_dir(scratch)
+        .env("CARGO_TARGET_DIR", target)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .with_context(|| format!("running cargo {} in the scratch workspace", args.join(" ")))?;
+    let stdout = child.stdout.take().context("cargo's output")?;
+    let mut messages = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        if let Ok(message) = serde_json::from_str::<serde_json::Value>(&line?) {
+            messages.push(message);
+        }
+    }
+    Ok((messages, child.wait()?.success()))
+}
+
 fn clippy(
     scratch: &Path,
     target: &Path,
     by_crate: &BTreeMap<String, String>,
     verdicts: &mut Verdicts,
 ) -> anyhow::Result<()> {
-    let mut child = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args([
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--keep-going",
-            "--message-format",
-            "json",
-            "--quiet",
-            "--",
-            "-D",
-            "warnings",
-        ])
-        .current_dir(scratch)
-        .env("CARGO_TARGET_DIR", target)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .context("running cargo clippy in the scratch workspace")?;
-    let stdout = child.stdout.take().context("cargo's output")?;
-    for line in BufReader::new(stdout).lines() {
-        let line = line?;
-        let Ok(message) = serde_json::from_str::<serde_json::Value>(&line) else {
-            continue;
-        };
+    let args = ["clippy", "--workspace", "--all-targets", "--keep-going"];
+    let (messages, ok) = cargo_json(scratch, target, &args, &["-D", "warnings"])?;
+    for message in messages {
         if message["reason"] != "compiler-message" || message["message"]["level"] != "error" {
             continue;
         }
-        let Some(crate_name) = message["target"]["name"].as_str() else {
-            continue;
-        };
-        let Some(shown) = by_crate.get(crate_name) else {
+        let Some(shown) = message["target"]["name"]
+            .as_str()
+            .and_then(|c| by_crate.get(c))
+        else {
             continue;
         };
         let rendered = message["message"]["rendered"]
@@ -161,8 +171,7 @@ fn clippy(
             *entry = Err(rendered);
         }
     }
-    let status = child.wait()?;
-    if !status.success() && verdicts.values().all(Result::is_ok) {
+    if !ok && verdicts.values().all(Result::is_ok) {
         anyhow::bail!("cargo clippy failed without naming a crate (see above)");
     }
     Ok(())
@@ -176,29 +185,14 @@ fn tests(
     by_crate: &BTreeMap<String, String>,
     verdicts: &mut Verdicts,
 ) -> anyhow::Result<()> {
-    let mut child = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args([
-            "test",
-            "--workspace",
-            "--no-run",
-            "--no-fail-fast",
-            "--message-format",
-            "json",
-            "--quiet",
-        ])
-        .current_dir(scratch)
-        .env("CARGO_TARGET_DIR", target)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .context("building the scratch workspace's tests")?;
-    let stdout = child.stdout.take().context("cargo's output")?;
+    let (messages, _) = cargo_json(
+        scratch,
+        target,
+        &["test", "--workspace", "--no-run", "--no-fail-fast"],
+        &[],
+    )?;
     let mut binaries: Vec<(String, PathBuf)> = Vec::new();
-    for line in BufReader::new(stdout).lines() {
-        let line = line?;
-        let Ok(message) = serde_json::from_str::<serde_json::Value>(&line) else {
-            continue;
-        };
+    for message in messages {
         if message["reason"] != "compiler-artifact" || message["profile"]["test"] != true {
             continue;
         }
@@ -209,7 +203,6 @@ fn tests(
             binaries.push((name.to_string(), PathBuf::from(exe)));
         }
     }
-    child.wait()?;
     let (mut passed, mut failed) = (0usize, 0usize);
     for (crate_name, exe) in binaries {
         let Some(shown) = by_crate.get(&crate_name) else {

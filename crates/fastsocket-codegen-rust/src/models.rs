@@ -61,10 +61,12 @@ fn bare_type_expr(map: &TypeMap<'_>, id: TypeId, holder: Option<TypeId>) -> Toke
             _ => quote!(#name),
         };
     }
+    unnamed_type_expr(map, id, holder)
+}
+
+/// The Rust type of a schema's kind, ignoring whether the schema has a name of its own.
+fn unnamed_type_expr(map: &TypeMap<'_>, id: TypeId, holder: Option<TypeId>) -> TokenStream {
     match map.kind(id) {
-        Kind::Any | Kind::Struct(_) | Kind::StringEnum(_) | Kind::Union(_) | Kind::Tuple(_) => {
-            quote!(::serde_json::Value)
-        }
         Kind::Alias(_) => match map.resolve_alias(id) {
             Some(target) if target != id => type_expr(map, target, holder),
             _ => quote!(::serde_json::Value),
@@ -87,6 +89,10 @@ fn bare_type_expr(map: &TypeMap<'_>, id: TypeId, holder: Option<TypeId>) -> Toke
         Kind::Map(Some(value)) => {
             let value = type_expr(map, *value, None);
             quote!(::std::collections::BTreeMap<::std::string::String, #value>)
+        }
+        // Items that are not emitted as items (unreachable, or nullable wrappers) travel as JSON.
+        Kind::Any | Kind::Struct(_) | Kind::StringEnum(_) | Kind::Union(_) | Kind::Tuple(_) => {
+            quote!(::serde_json::Value)
         }
     }
 }
@@ -166,7 +172,7 @@ fn newtype_item(map: &TypeMap<'_>, id: TypeId, name: &Ident) -> TokenStream {
             quote!(::std::option::Option<::serde_json::Value>)
         }
         _ => {
-            let bare = bare_type_expr_unnamed(map, id);
+            let bare = unnamed_type_expr(map, id, Some(id));
             if map.nullable(id) && !is_value(&bare) {
                 quote!(::std::option::Option<#bare>)
             } else {
@@ -178,48 +184,6 @@ fn newtype_item(map: &TypeMap<'_>, id: TypeId, name: &Ident) -> TokenStream {
         #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema)]
         #[serde(transparent)]
         pub struct #name(pub #inner);
-    }
-}
-
-/// The inline type of a named schema, as if it had no name (the inside of its newtype).
-fn bare_type_expr_unnamed(map: &TypeMap<'_>, id: TypeId) -> TokenStream {
-    match map.kind(id) {
-        Kind::Alias(_) => match map.resolve_alias(id) {
-            Some(target) if target != id => {
-                let name_holder = Some(id);
-                type_expr(map, target, name_holder)
-            }
-            _ => quote!(::serde_json::Value),
-        },
-        Kind::Array(Some(item)) => {
-            let item = type_expr(map, *item, None);
-            quote!(::std::vec::Vec<#item>)
-        }
-        Kind::Map(Some(value)) => {
-            let value = type_expr(map, *value, None);
-            quote!(::std::collections::BTreeMap<::std::string::String, #value>)
-        }
-        _ => {
-            // Every other inline kind has no children: render it through the shared path on a copy.
-            inline_scalar(map, id)
-        }
-    }
-}
-
-fn inline_scalar(map: &TypeMap<'_>, id: TypeId) -> TokenStream {
-    match map.kind(id) {
-        Kind::Bool => quote!(bool),
-        Kind::Int { bits32: true } => quote!(i32),
-        Kind::Int { bits32: false } => quote!(i64),
-        Kind::Float { bits32: true } => quote!(f32),
-        Kind::Float { bits32: false } => quote!(f64),
-        Kind::Str(StrKind::Plain) => quote!(::std::string::String),
-        Kind::Str(StrKind::DateTime) => quote!(::chrono::DateTime<::chrono::FixedOffset>),
-        Kind::Str(StrKind::Date) => quote!(::chrono::NaiveDate),
-        Kind::Str(StrKind::Uuid) => quote!(::uuid::Uuid),
-        Kind::Array(None) => quote!(::std::vec::Vec<::serde_json::Value>),
-        Kind::Map(None) => quote!(::serde_json::Map<::std::string::String, ::serde_json::Value>),
-        _ => quote!(::serde_json::Value),
     }
 }
 

@@ -48,3 +48,43 @@ fn layout_separates_generated_and_user_files() {
             .all(|(_, o)| *o == Owner::Generator)
     );
 }
+
+/// The generated crate for each of our specs, reviewed as snapshots (`cargo insta review`).
+#[test]
+fn generated_crates_of_our_specs() {
+    let specs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../specs");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&specs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("yaml" | "json")
+            )
+        })
+        .collect();
+    paths.push(specs.join("multi-file/asyncapi.yaml"));
+    paths.sort();
+    for path in paths {
+        let name = path
+            .strip_prefix(&specs)
+            .unwrap()
+            .to_string_lossy()
+            .replace('/', "__");
+        let api = load(&Input::Path(path.clone()), &LoadOptions::default())
+            .expect("spec loads")
+            .api;
+        let output = generate(&api, &options()).unwrap();
+        let mut shown = String::new();
+        for file in &output.files {
+            shown.push_str(&format!(
+                "===== {} ({:?})\n{}\n",
+                file.path, file.owner, file.contents
+            ));
+        }
+        for warning in &output.warnings {
+            shown.push_str(&format!("===== warning: {warning}\n"));
+        }
+        insta::assert_snapshot!(format!("rust@{name}"), shown);
+    }
+}

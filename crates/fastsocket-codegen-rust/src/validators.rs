@@ -219,7 +219,9 @@ fn string_keywords(
         checks.extend(quote!(checker.max_length(text, #n);));
     }
     if let Some(p) = &s.pattern {
-        if let Some(err) = fastsocket_pattern_error(p) {
+        // The generated code compiles patterns with the runtime's translator: ask it now, so the user hears of a
+        // pattern it cannot take at generation time rather than from a refused message.
+        if let Some(err) = fastsocket::Pattern::compile_error(p) {
             warnings.push(format!(
                 "pattern `{p}` cannot be compiled ({err}); values are reported as not matching"
             ));
@@ -240,36 +242,21 @@ fn string_keywords(
     }
 }
 
-/// Whether the runtime will be able to compile a pattern; checked here so the user hears of it at generation time.
-fn fastsocket_pattern_error(source: &str) -> Option<String> {
-    // The runtime tries the `regex` crate, then `fancy-regex`; mirror the first, which covers almost all patterns
-    // found in the wild, and only warn when a pattern uses syntax neither is likely to take.
-    let looks_ecma_only =
-        source.contains("(?<") && !source.contains("(?<=") && !source.contains("(?<!");
-    looks_ecma_only.then(|| "named groups in ECMA syntax".to_string())
-}
-
 fn number_keywords(s: &Schema) -> TokenStream {
     let mut checks = TokenStream::new();
-    if let Some(n) = &s.minimum {
-        let b = number(n);
-        checks.extend(quote!(checker.minimum(number, #b);));
-    }
-    if let Some(n) = &s.maximum {
-        let b = number(n);
-        checks.extend(quote!(checker.maximum(number, #b);));
-    }
-    if let Some(n) = &s.exclusive_minimum {
-        let b = number(n);
-        checks.extend(quote!(checker.exclusive_minimum(number, #b);));
-    }
-    if let Some(n) = &s.exclusive_maximum {
-        let b = number(n);
-        checks.extend(quote!(checker.exclusive_maximum(number, #b);));
-    }
-    if let Some(n) = &s.multiple_of {
-        let b = number(n);
-        checks.extend(quote!(checker.multiple_of(number, #b);));
+    let bounds = [
+        (&s.minimum, "minimum"),
+        (&s.maximum, "maximum"),
+        (&s.exclusive_minimum, "exclusive_minimum"),
+        (&s.exclusive_maximum, "exclusive_maximum"),
+        (&s.multiple_of, "multiple_of"),
+    ];
+    for (bound, keyword) in bounds {
+        if let Some(n) = bound {
+            let method = format_ident!("{}", keyword);
+            let b = number(n);
+            checks.extend(quote!(checker.#method(number, #b);));
+        }
     }
     if let Some(f) = s
         .format
@@ -310,11 +297,11 @@ fn array_keywords(map: &TypeMap<'_>, s: &Schema) -> TokenStream {
             let i = Literal::usize_unsuffixed(i);
             quote!(if index == #i { #check; })
         });
-        let rest = rest.map(|r| quote!({ #r; })).unwrap_or(quote!({}));
+        let rest = rest.map(|r| quote!(else { #r; }));
         checks.extend(quote! {
             for (index, item) in items.iter().enumerate() {
                 checker.enter_index(index);
-                #(#positional else)* #rest
+                #(#positional)else* #rest
                 checker.leave();
             }
         });
