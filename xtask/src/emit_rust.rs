@@ -57,7 +57,13 @@ pub fn compile_gate(
                     if let Some(parent) = path.parent() {
                         std::fs::create_dir_all(parent)?;
                     }
-                    std::fs::write(&path, &file.contents)?;
+                    // Generated crates are workspaces of their own; here they are members of the scratch one.
+                    let contents = if file.path == "Cargo.toml" {
+                        file.contents.replace("\n[workspace]\n", "\n")
+                    } else {
+                        file.contents.clone()
+                    };
+                    std::fs::write(&path, contents)?;
                 }
                 members.push(format!("crates/{crate_name}"));
                 by_crate.insert(crate_name.replace('-', "_"), doc.shown.clone());

@@ -160,6 +160,10 @@ edition = "2024"
 description = {description}
 publish = false
 
+# A crate of its own, even inside another project's folder. Remove this table to make it a member of an
+# enclosing workspace instead.
+[workspace]
+
 [dependencies]
 fastsocket = {runtime}
 serde = {{ version = "1", features = ["derive"] }}
