@@ -11,6 +11,9 @@ use fastsocket_codegen_rust::{RuntimeDependency, RustOptions};
 use fastsocket_ir::Api;
 use fastsocket_spec::sources::relative_to;
 
+/// Whether the gate builds full servers (needs the runtime's `server` feature) or models only.
+const SERVER: bool = false;
+
 /// One document to compile.
 pub struct Document {
     /// How the document is shown (its path in the corpus).
@@ -49,6 +52,8 @@ pub fn compile_gate(
         let options = RustOptions {
             crate_name: crate_name.clone(),
             runtime: RuntimeDependency::Path(relative_to(&runtime, &dir.canonicalize()?)),
+            server: SERVER,
+            mapping: None,
         };
         match fastsocket_codegen_rust::generate(&doc.api, &options) {
             Ok(output) => {

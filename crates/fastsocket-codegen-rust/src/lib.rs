@@ -8,8 +8,13 @@
 mod docs;
 mod examples;
 mod kinds;
+mod mapping;
 mod models;
+mod server;
+mod user_files;
 mod validators;
+
+pub use mapping::Mapping;
 
 use fastsocket_ir::Api;
 use proc_macro2::TokenStream;
@@ -31,6 +36,10 @@ pub struct RustOptions {
     pub crate_name: String,
     /// How the generated crate depends on the runtime crate.
     pub runtime: RuntimeDependency,
+    /// Generate the Socket.IO server (handler traits, emitters, `main`), not only the models.
+    pub server: bool,
+    /// How channels become namespaces and events (`None`: chosen from the document, see [`Mapping::detect`]).
+    pub mapping: Option<Mapping>,
 }
 
 /// Who owns a generated file.
@@ -81,6 +90,17 @@ pub fn generate(api: &Api, options: &RustOptions) -> Result<Output, EmitError> {
     let (validators, warnings) = validators::validators(&map);
     output.warnings.extend(warnings);
     let examples = examples::example_tests(api, &map);
+    let (mapping, mapping_reason) = match options.mapping {
+        Some(m) => (m, "chosen with --mapping"),
+        None => Mapping::detect(api),
+    };
+    let namespaces = if options.server {
+        let (namespaces, notes) = mapping::namespaces(api, mapping);
+        output.warnings.extend(notes);
+        Some(namespaces)
+    } else {
+        None
+    };
     let mod_rs = {
         let examples_mod = examples.as_ref().map(|_| {
             quote!(
@@ -88,23 +108,71 @@ pub fn generate(api: &Api, options: &RustOptions) -> Result<Output, EmitError> {
                 mod examples;
             )
         });
+        let server_mod = namespaces.as_ref().map(|_| {
+            quote!(
+                pub mod server;
+            )
+        });
         quote! {
             //! Code generated from the AsyncAPI document by `fastsocket-gen rust`. Regeneration rewrites this folder:
             //! put your code elsewhere in the crate.
 
             pub mod models;
+            #server_mod
             pub mod validators;
             #examples_mod
         }
     };
+    let context = user_files::Context {
+        api,
+        options,
+        namespaces: namespaces.as_deref(),
+        mapping,
+        mapping_reason,
+    };
     output.files.push(rust_file(
         "Cargo.toml",
-        cargo_toml(api, options),
+        user_files::cargo_toml(&context),
         Owner::User,
     ));
-    output
-        .files
-        .push(rust_file("src/lib.rs", lib_rs(api), Owner::User));
+    output.files.push(rust_file(
+        "src/lib.rs",
+        user_files::lib_rs(&context),
+        Owner::User,
+    ));
+    if let Some(namespaces) = &namespaces {
+        output.files.push(rust_file(
+            "src/main.rs",
+            user_files::main_rs(&context),
+            Owner::User,
+        ));
+        output.files.push(rust_file(
+            "src/handlers.rs",
+            user_files::handlers_rs(namespaces),
+            Owner::User,
+        ));
+        output.files.push(rust_file(
+            "README.md",
+            user_files::readme(&context, &map),
+            Owner::User,
+        ));
+        output.files.push(rust_file(
+            ".env.example",
+            user_files::env_example(),
+            Owner::User,
+        ));
+        output.files.push(format_file(
+            "src/generated/server.rs",
+            server::server(api, &map, namespaces),
+        )?);
+        let document =
+            serde_json::to_string_pretty(&api.document).unwrap_or_else(|_| "{}".to_string());
+        output.files.push(rust_file(
+            "src/generated/asyncapi.json",
+            document + "\n",
+            Owner::Generator,
+        ));
+    }
     output
         .files
         .push(format_file("src/generated/mod.rs", mod_rs)?);
@@ -141,50 +209,6 @@ fn format_file(path: &str, tokens: TokenStream) -> Result<OutputFile, EmitError>
         prettyplease::unparse(&file),
         Owner::Generator,
     ))
-}
-
-fn cargo_toml(api: &Api, options: &RustOptions) -> String {
-    let runtime = match &options.runtime {
-        RuntimeDependency::Path(path) => format!("{{ path = {} }}", toml_string(path)),
-        RuntimeDependency::Version(version) => toml_string(version),
-    };
-    let description = toml_string(&format!(
-        "{} {} (generated from AsyncAPI by fastsocket-gen)",
-        api.info.title, api.info.version
-    ));
-    format!(
-        r#"[package]
-name = {name}
-version = "0.1.0"
-edition = "2024"
-description = {description}
-publish = false
-
-# A crate of its own, even inside another project's folder. Remove this table to make it a member of an
-# enclosing workspace instead.
-[workspace]
-
-[dependencies]
-fastsocket = {runtime}
-serde = {{ version = "1", features = ["derive"] }}
-serde_json = "1"
-schemars = {{ version = "1", features = ["chrono04", "uuid1"] }}
-chrono = {{ version = "0.4", default-features = false, features = ["std", "serde"] }}
-uuid = {{ version = "1", features = ["serde"] }}
-"#,
-        name = toml_string(&options.crate_name),
-    )
-}
-
-fn toml_string(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
-}
-
-fn lib_rs(api: &Api) -> String {
-    let title = docs::clean(&api.info.title.replace(['\n', '\r'], " "));
-    format!(
-        "//! {title}: generated from its AsyncAPI document by fastsocket-gen.\n//!\n//! This file is yours: regeneration writes only `src/generated/`.\n\npub mod generated;\n\npub use generated::models;\n"
-    )
 }
 
 #[cfg(test)]

@@ -19,6 +19,8 @@ fn options() -> RustOptions {
     RustOptions {
         crate_name: "demo".into(),
         runtime: RuntimeDependency::Path("../fastsocket".into()),
+        server: true,
+        mapping: None,
     }
 }
 

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use fastsocket_codegen_rust::{RuntimeDependency, RustOptions};
+use fastsocket_codegen_rust::{Mapping, RuntimeDependency, RustOptions};
 
 use crate::write::WriteMode;
 
@@ -69,6 +69,13 @@ pub enum Command {
         /// Treat warnings about examples that do not match their schema as errors.
         #[arg(long)]
         strict: bool,
+        /// How channels become Socket.IO namespaces and events [default: chosen from the document and stated in
+        /// the generated README].
+        #[arg(long, value_enum)]
+        mapping: Option<MappingArg>,
+        /// Generate only the models (no server, handlers or `main`).
+        #[arg(long)]
+        models_only: bool,
         /// How `$ref`s are read.
         #[command(flatten)]
         load: LoadArgs,
@@ -153,8 +160,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             check,
             force,
             strict,
+            mapping,
+            models_only,
             load,
         } => rust(RustArgs {
+            mapping: mapping.map(MappingArg::into_mapping),
+            server: !models_only,
             spec,
             out,
             crate_name,
@@ -185,7 +196,27 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// `--mapping` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MappingArg {
+    /// Each channel is a namespace; messages are events by name.
+    Namespace,
+    /// One namespace `/`; each channel address is an event name (MQTT/Kafka-style documents).
+    Event,
+}
+
+impl MappingArg {
+    fn into_mapping(self) -> Mapping {
+        match self {
+            MappingArg::Namespace => Mapping::Namespace,
+            MappingArg::Event => Mapping::Event,
+        }
+    }
+}
+
 struct RustArgs {
+    mapping: Option<Mapping>,
+    server: bool,
     spec: String,
     out: PathBuf,
     crate_name: Option<String>,
@@ -227,6 +258,8 @@ fn rust(args: RustArgs) -> anyhow::Result<ExitCode> {
         &RustOptions {
             crate_name,
             runtime,
+            server: args.server,
+            mapping: args.mapping,
         },
     )?;
     for warning in &output.warnings {

@@ -116,12 +116,19 @@ pub fn write_files(
             (Owner::User, Some(_)) => summary.kept.push(file.path.clone()),
             (Owner::User, None) => plan.push((path, file.path.clone(), file.contents.clone())),
             (Owner::Generator, existing) => {
-                let contents = with_header(&file.contents);
+                // Only Rust files can carry the header; other generated files (the embedded spec) are data and
+                // are simply rewritten.
+                let rust = file.path.ends_with(".rs");
+                let contents = if rust {
+                    with_header(&file.contents)
+                } else {
+                    file.contents.clone()
+                };
                 match existing {
                     Some(current) if current == contents => {
                         summary.unchanged.push(file.path.clone())
                     }
-                    Some(current) if !untouched(&current) && !mode.force => {
+                    Some(current) if rust && !untouched(&current) && !mode.force => {
                         edited.push(file.path.clone())
                     }
                     _ => plan.push((path, file.path.clone(), contents)),

@@ -79,6 +79,11 @@ pub struct Api {
     /// Root `x-*` fields.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extensions: JsonMap,
+    /// The entry document as JSON, for emitters that embed the spec (a server's `GET /asyncapi.json`). References
+    /// to other files are left as written. Not part of the IR dump: it is the input, not a reading of it.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub document: Value,
 }
 
 /// `info`.

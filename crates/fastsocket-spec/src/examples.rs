@@ -5,11 +5,12 @@
 //! Each is a located warning, and the example is marked invalid
 //! ([`MessageExample::valid`](fastsocket_ir::MessageExample::valid)) so emitters leave it out of generated tests.
 //!
-//! The schemas are the IR's written back as draft-07 by [`to_json_schema_inlined`] (the form that compiles
-//! fastest) and compiled once per type with the `jsonschema` crate. `format` is asserted for the formats generated
-//! validators check (draft-07's, plus `uuid`); formats nobody defines (`first_name`, `sentence`, OpenAPI's
-//! `int32`, …) are annotations and never fail. A schema the crate cannot compile (a `pattern` its regex engine
-//! refuses, say) leaves its examples unchecked, and so valid.
+//! The judge is the `jsonschema` crate, given the IR's schemas written back as draft-07 by
+//! [`to_json_schema_inlined`] (the form that compiles fastest), each compiled at most once. Compiling is what costs,
+//! so a walk over the IR first proves most examples valid without it ([`Quick`]); only the rest are compiled for.
+//! `format` is asserted for the formats generated validators check (draft-07's, plus `uuid`); formats nobody
+//! defines (`first_name`, `sentence`, OpenAPI's `int32`, …) are annotations and never fail. A schema the crate
+//! cannot compile (a `pattern` its regex engine refuses, say) leaves its examples unchecked, and so valid.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;

@@ -140,7 +140,8 @@ impl<'a> Lowerer<'a> {
             types,
             tags,
             external_docs,
-            extensions: self.extensions(root),
+            extensions: self.extensions(root.clone()),
+            document: root.node.to_json(),
         }
     }
 

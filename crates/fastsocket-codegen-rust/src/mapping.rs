@@ -1,0 +1,291 @@
+//! AsyncAPI → Socket.IO: which namespaces exist, which events each handles and emits, with which payload and
+//! acknowledgement types, and what security guards the connection.
+//!
+//! Two conventions are found in the wild (see `shared/docs/socketio-mapping.md`): channel = namespace (Asynction,
+//! SIO-AsyncAPI, the AsyncAPI blog) and channel = event on one namespace (Glee, documents written for MQTT or Kafka).
+
+use std::collections::BTreeMap;
+
+use fastsocket_ir::naming::{NameScope, rust_field_name, type_name};
+use fastsocket_ir::{Action, Api, Channel, MessageId, SecurityRequirement, TypeId};
+
+/// How channels become Socket.IO namespaces and events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mapping {
+    /// Each channel is a namespace (its address); messages are events by name.
+    Namespace,
+    /// One namespace `/`; each channel's address is the event name.
+    Event,
+}
+
+/// Protocols whose channels are topics, not Socket.IO namespaces.
+const TOPIC_PROTOCOLS: &[&str] = &[
+    "mqtt",
+    "mqtts",
+    "secure-mqtt",
+    "kafka",
+    "kafka-secure",
+    "amqp",
+    "amqps",
+    "nats",
+    "jms",
+    "sns",
+    "sqs",
+    "stomp",
+    "stomps",
+    "redis",
+    "pulsar",
+    "solace",
+    "ibmmq",
+    "googlepubsub",
+    "anypointmq",
+    "mercure",
+];
+
+impl Mapping {
+    /// The mapping a document was most likely written for: event mapping when a server speaks a topic protocol or a
+    /// channel address is not a path; namespace mapping otherwise.
+    pub fn detect(api: &Api) -> (Mapping, &'static str) {
+        if api
+            .servers
+            .iter()
+            .any(|s| TOPIC_PROTOCOLS.contains(&s.protocol.to_ascii_lowercase().as_str()))
+        {
+            return (
+                Mapping::Event,
+                "a server uses a topic protocol (MQTT, Kafka, AMQP, …)",
+            );
+        }
+        if api.channels.iter().any(|c| !address(c).starts_with('/')) {
+            return (
+                Mapping::Event,
+                "channel addresses are not namespace paths (they do not start with `/`)",
+            );
+        }
+        (
+            Mapping::Namespace,
+            "channel addresses are paths, as Socket.IO namespaces are",
+        )
+    }
+}
+
+/// One Socket.IO namespace of the generated server.
+#[derive(Debug, Clone)]
+pub struct Namespace {
+    /// The path (`/`, `/admin`, `/rooms/{roomId}`).
+    pub path: String,
+    /// PascalCase name for items (`Lobby`, `Rooms`).
+    pub pascal: String,
+    /// snake_case name for modules and functions.
+    pub snake: String,
+    /// Parameters of a dynamic namespace, in address order.
+    pub params: Vec<Param>,
+    /// Events the server handles.
+    pub inbound: Vec<Event>,
+    /// Events the server emits.
+    pub outbound: Vec<Event>,
+    /// Alternatives (any one suffices) of schemes that must all pass, by scheme key.
+    pub security: Vec<Vec<String>>,
+    /// The channels the namespace serves (for docs).
+    pub channels: Vec<String>,
+}
+
+/// A namespace parameter.
+#[derive(Debug, Clone)]
+pub struct Param {
+    /// The name in braces.
+    pub name: String,
+    /// The Rust field name.
+    pub field: String,
+    /// Its schema, if any.
+    pub schema: Option<TypeId>,
+    /// Allowed values.
+    pub enum_values: Vec<String>,
+    /// What it means.
+    pub description: Option<String>,
+}
+
+/// One event.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// The event name on the wire.
+    pub name: String,
+    /// The Rust method name (unique in its namespace).
+    pub method: String,
+    /// The message.
+    pub message: MessageId,
+    /// The payload schema (`None`: any JSON).
+    pub payload: Option<TypeId>,
+    /// The acknowledgement schema (inbound events only).
+    pub ack: Option<TypeId>,
+    /// Summary or description for docs.
+    pub doc: Option<String>,
+}
+
+/// The namespaces of a document under a mapping, in document order, with notes on what was merged or dropped.
+pub fn namespaces(api: &Api, mapping: Mapping) -> (Vec<Namespace>, Vec<String>) {
+    let mut notes = Vec::new();
+    let mut by_path: BTreeMap<String, usize> = BTreeMap::new();
+    let mut out: Vec<Namespace> = Vec::new();
+    let mut names = NameScope::new();
+    for channel in &api.channels {
+        let path = match mapping {
+            Mapping::Namespace => namespace_path(address(channel)),
+            Mapping::Event => "/".to_string(),
+        };
+        let index = *by_path.entry(path.clone()).or_insert_with(|| {
+            // Channel keys are the names the spec's author chose (`lobby`, `room`); paths are a fallback.
+            let base = match mapping {
+                Mapping::Namespace => type_name(&channel.key),
+                Mapping::Event => "Root".to_string(),
+            };
+            let pascal = names.claim(&base);
+            out.push(Namespace {
+                snake: rust_field_name(&pascal),
+                pascal,
+                params: Vec::new(),
+                inbound: Vec::new(),
+                outbound: Vec::new(),
+                security: Vec::new(),
+                channels: Vec::new(),
+                path: path.clone(),
+            });
+            out.len() - 1
+        });
+        let ns = &mut out[index];
+        ns.channels.push(channel.key.clone());
+        if mapping == Mapping::Namespace {
+            for p in &channel.parameters {
+                if !ns.params.iter().any(|q| q.name == p.name)
+                    && path.contains(&format!("{{{}}}", p.name))
+                {
+                    ns.params.push(Param {
+                        name: p.name.clone(),
+                        field: p.names.snake.clone(),
+                        schema: p.schema,
+                        enum_values: p.enum_values.clone(),
+                        description: p.description.clone(),
+                    });
+                }
+            }
+        }
+        for op in api.operations_on(channel.id) {
+            let messages = if op.messages.is_empty() {
+                &channel.messages
+            } else {
+                &op.messages
+            };
+            let several = messages.len() > 1;
+            for id in messages {
+                let message = api.message(*id);
+                let name = match mapping {
+                    Mapping::Namespace => message.event.clone(),
+                    Mapping::Event if several => format!("{}:{}", address(channel), message.event),
+                    Mapping::Event => address(channel).to_string(),
+                };
+                let reply_ack = op
+                    .reply
+                    .as_ref()
+                    .and_then(|r| r.messages.first())
+                    .and_then(|m| api.message(*m).payload);
+                let event = Event {
+                    method: String::new(),
+                    name,
+                    message: *id,
+                    payload: message.payload,
+                    ack: message.ack.or(reply_ack),
+                    doc: message
+                        .summary
+                        .clone()
+                        .or_else(|| message.description.clone())
+                        .or_else(|| op.summary.clone()),
+                };
+                let list = match op.action {
+                    Action::Receive => &mut ns.inbound,
+                    Action::Send => &mut ns.outbound,
+                };
+                if list.iter().any(|e| e.name == event.name) {
+                    notes.push(format!(
+                        "event `{}` of namespace `{}` is described twice; the first description is used",
+                        event.name, ns.path
+                    ));
+                } else {
+                    list.push(event);
+                }
+            }
+            for requirement in &op.security {
+                push_requirement(&mut ns.security, requirement);
+            }
+        }
+    }
+    // Security stated on servers applies where operations say nothing.
+    for ns in &mut out {
+        if ns.security.is_empty() {
+            let channels: Vec<&Channel> = api
+                .channels
+                .iter()
+                .filter(|c| ns.channels.contains(&c.key))
+                .collect();
+            for server in &api.servers {
+                let serves = channels
+                    .iter()
+                    .any(|c| c.servers.is_empty() || c.servers.contains(&server.key));
+                if serves {
+                    for requirement in &server.security {
+                        push_requirement(&mut ns.security, requirement);
+                    }
+                }
+            }
+        }
+        let mut methods = NameScope::new();
+        for reserved in ["on_connect", "on_disconnect"] {
+            methods.reserve(reserved);
+        }
+        for event in ns.inbound.iter_mut().chain(ns.outbound.iter_mut()) {
+            event.method = methods.claim(&api.message(event.message).names.snake);
+        }
+    }
+    (out, notes)
+}
+
+fn push_requirement(list: &mut Vec<Vec<String>>, requirement: &SecurityRequirement) {
+    let keys: Vec<String> = requirement
+        .schemes
+        .iter()
+        .map(|s| s.scheme.clone())
+        .collect();
+    if !keys.is_empty() && !list.contains(&keys) {
+        list.push(keys);
+    }
+}
+
+fn address(channel: &Channel) -> &str {
+    channel.address.as_deref().unwrap_or(&channel.key)
+}
+
+/// A channel address as a namespace path: leading `/`, no trailing `/` (except the root).
+fn namespace_path(address: &str) -> String {
+    let trimmed = address.trim();
+    let with_slash = if trimmed.starts_with('/') {
+        trimmed.to_string()
+    } else {
+        format!("/{trimmed}")
+    };
+    if with_slash.len() > 1 {
+        with_slash.trim_end_matches('/').to_string()
+    } else {
+        with_slash
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::namespace_path;
+
+    #[test]
+    fn addresses_become_namespace_paths() {
+        assert_eq!(namespace_path("/"), "/");
+        assert_eq!(namespace_path("admin"), "/admin");
+        assert_eq!(namespace_path("/rooms/{roomId}/"), "/rooms/{roomId}");
+    }
+}
