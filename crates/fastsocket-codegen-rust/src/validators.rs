@@ -181,11 +181,8 @@ fn keywords(
 ) -> TokenStream {
     let mut out = TokenStream::new();
     if let Some(values) = &s.enum_values {
-        let mut allowed = values.clone();
-        if s.nullable && !allowed.contains(&Value::Null) {
-            allowed.push(Value::Null);
-        }
-        let v = value(statics, &Value::Array(allowed));
+        // OpenAPI 3.0.3: `nullable` does not add `null` to an `enum`; it must be listed to be allowed.
+        let v = value(statics, &Value::Array(values.clone()));
         out.extend(quote! {
             if let ::serde_json::Value::Array(allowed) = &*#v {
                 checker.enum_values(value, allowed);

@@ -20,8 +20,8 @@ use fastsocket_ir::{Api, JsonType, Location, Schema, TypeBody, TypeId, TypeSpace
 use jsonschema::{Draft, ValidationError, ValidationOptions, Validator};
 use serde_json::{Number, Value};
 
-use crate::diag::{self, Diagnostic, Severity};
-use crate::sources::{FileId, Sources};
+use crate::diag::{Diagnostic, Severity};
+use crate::sources::Sources;
 
 /// Values printed in full in a reason; longer ones are called "the value".
 const MAX_SHOWN_VALUE: usize = 60;
@@ -36,7 +36,6 @@ pub(crate) fn check_examples(api: &mut Api, sources: &Sources) -> Vec<Diagnostic
         messages, types, ..
     } = api;
     let mut checker = Checker::new(types);
-    let mut lines = Lines::default();
     let mut diagnostics = Vec::new();
     for message in messages.iter_mut() {
         for (index, example) in message.examples.iter_mut().enumerate() {
@@ -73,7 +72,9 @@ pub(crate) fn check_examples(api: &mut Api, sources: &Sources) -> Vec<Diagnostic
                     text.push_str(&format!(" (and {more} more)"));
                 }
                 let loc = &example.location;
-                let source_line = lines.line(sources, &loc.file, loc.line);
+                let source_line = sources
+                    .file_named(&loc.file)
+                    .and_then(|f| f.source_line(loc.line));
                 diagnostics.push(located(loc, text, source_line));
             }
             example.valid = valid;
@@ -454,37 +455,6 @@ fn reason(error: &ValidationError<'_>) -> String {
     }
 }
 
-/// Source lines by file, for warnings.
-///
-/// [`Diagnostic::new`] finds its line by scanning the file from the start; with a hundred warnings in a 670 KB
-/// document that scan cost more than checking every example, so each file is indexed once here.
-#[derive(Default)]
-struct Lines<'s> {
-    files: HashMap<String, Option<(&'s str, Vec<usize>)>>,
-}
-
-impl<'s> Lines<'s> {
-    /// Line `line` (1-based) of the file shown as `display`, as [`diag::source_line`] would give it.
-    fn line(&mut self, sources: &'s Sources, display: &str, line: u32) -> Option<String> {
-        let entry = self
-            .files
-            .entry(display.to_string())
-            .or_insert_with(|| {
-                let text = file_text(sources, display)?;
-                let starts = std::iter::once(0)
-                    .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-                    .collect();
-                Some((text, starts))
-            })
-            .as_ref()?;
-        let (text, starts) = entry;
-        let index = usize::try_from(line.checked_sub(1)?).ok()?;
-        let start = *starts.get(index)?;
-        let end = starts.get(index + 1).copied().unwrap_or(text.len());
-        diag::source_line(&text[start..end], 1)
-    }
-}
-
 /// A warning at an example.
 fn located(at: &Location, message: String, source_line: Option<String>) -> Diagnostic {
     Diagnostic {
@@ -498,28 +468,6 @@ fn located(at: &Location, message: String, source_line: Option<String>) -> Diagn
         help: Some(HELP.to_string()),
         source_line,
     }
-}
-
-/// The text of the file shown as `display` (IR locations name files the way diagnostics do).
-fn file_text<'s>(sources: &'s Sources, display: &str) -> Option<&'s str> {
-    // Every file read has a path except a standard-input entry document; files that failed to read hold slots
-    // without being files, so walk the ids until every file read has been seen.
-    let entry_without_path = sources
-        .file(sources.entry())
-        .is_some_and(|f| f.path.is_none());
-    let files = sources.paths().len() + usize::from(entry_without_path);
-    let mut seen = 0;
-    let mut id = 0u32;
-    while seen < files && id < u32::MAX {
-        if let Some(file) = sources.file(FileId(id)) {
-            if file.display == display {
-                return Some(&file.text);
-            }
-            seen += 1;
-        }
-        id += 1;
-    }
-    None
 }
 
 /// RFC 9562 text form: 8-4-4-4-12 hexadecimal digits.

@@ -97,16 +97,10 @@ pub fn load(input: &Input, options: &LoadOptions) -> Result<Loaded, LoadError> {
     if diagnostics.iter().any(Diagnostic::is_error) {
         return finish(diagnostics, None);
     }
-    let t0 = std::time::Instant::now();
     let (mut api, more) = lower::lower(&sources, version);
-    let t1 = std::time::Instant::now();
     diagnostics.extend(more);
     // Examples that do not match their own schemas: warnings, and `valid: false` for emitters.
     diagnostics.extend(examples::check_examples(&mut api, &sources));
-    let t2 = std::time::Instant::now();
-    if std::env::var_os("TIMING_TMP").is_some() {
-        eprintln!("lower {:?} check {:?}", t1 - t0, t2 - t1);
-    }
     finish(diagnostics, Some(api))
 }
 

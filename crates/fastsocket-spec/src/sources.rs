@@ -58,6 +58,22 @@ pub struct SourceFile {
     pub format: Format,
     /// The tree (`None` when the text did not parse).
     pub root: Option<Node>,
+    /// Byte offsets where lines start: diagnostics show source lines, and a large file may get many of them.
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    /// Line `line` (1-based) as diagnostics show it (see [`crate::diag::source_line`]).
+    pub fn source_line(&self, line: u32) -> Option<String> {
+        let index = usize::try_from(line.checked_sub(1)?).ok()?;
+        let start = *self.line_starts.get(index)?;
+        let end = self
+            .line_starts
+            .get(index + 1)
+            .copied()
+            .unwrap_or(self.text.len());
+        crate::diag::source_line(&self.text[start..end], 1)
+    }
 }
 
 enum Slot {
@@ -207,11 +223,20 @@ impl Sources {
         pos: Pos,
         pointer: &str,
     ) -> Diagnostic {
-        let (name, text) = self
-            .file(file)
-            .map(|f| (f.display.as_str(), f.text.as_str()))
-            .unwrap_or(("<unknown>", ""));
-        Diagnostic::new(severity, code, message, name, text, pos, pointer)
+        let Some(source) = self.file(file) else {
+            return Diagnostic::new(severity, code, message, "<unknown>", "", pos, pointer);
+        };
+        let mut d = Diagnostic::new(severity, code, message, &source.display, "", pos, pointer);
+        d.source_line = source.source_line(pos.line);
+        d
+    }
+
+    /// The file shown as `display` in diagnostics and IR locations.
+    pub fn file_named(&self, display: &str) -> Option<&SourceFile> {
+        self.slots.iter().find_map(|slot| match slot {
+            Slot::Loaded(f) if f.display == display => Some(f),
+            _ => None,
+        })
     }
 
     /// The name shown for a file.
@@ -253,6 +278,9 @@ impl Sources {
                 .with_help(issue.help),
             );
         }
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
         self.slots.push(Slot::Loaded(SourceFile {
             path,
             dir,
@@ -260,6 +288,7 @@ impl Sources {
             text,
             format,
             root,
+            line_starts,
         }));
         id
     }
