@@ -136,7 +136,7 @@ pub fn namespaces(api: &Api, mapping: Mapping) -> (Vec<Namespace>, Vec<String>) 
         let index = *by_path.entry(path.clone()).or_insert_with(|| {
             // Channel keys are the names the spec's author chose (`lobby`, `room`); paths are a fallback.
             let base = match mapping {
-                Mapping::Namespace => type_name(&channel.key),
+                Mapping::Namespace => namespace_name(&channel.key),
                 Mapping::Event => "Root".to_string(),
             };
             let pascal = names.claim(&base);
@@ -248,6 +248,23 @@ pub fn namespaces(api: &Api, mapping: Mapping) -> (Vec<Namespace>, Vec<String>) 
     (out, notes)
 }
 
+/// A name for a namespace from its channel key: the key itself (`lobby`), or for a path (2.x keys are paths) its
+/// fixed segments (`/tables/{tableId}` → `Tables`, `/` → `Root`).
+fn namespace_name(key: &str) -> String {
+    if !key.starts_with('/') {
+        return type_name(key);
+    }
+    let fixed: Vec<&str> = key
+        .split('/')
+        .filter(|s| !s.is_empty() && !s.starts_with('{'))
+        .collect();
+    if fixed.is_empty() {
+        "Root".to_string()
+    } else {
+        type_name(&fixed.join(" "))
+    }
+}
+
 fn push_requirement(list: &mut Vec<Vec<String>>, requirement: &SecurityRequirement) {
     let keys: Vec<String> = requirement
         .schemes
@@ -281,6 +298,15 @@ fn namespace_path(address: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::namespace_path;
+
+    #[test]
+    fn namespaces_are_named_from_keys_or_fixed_path_segments() {
+        use super::namespace_name;
+        assert_eq!(namespace_name("lobby"), "Lobby");
+        assert_eq!(namespace_name("/"), "Root");
+        assert_eq!(namespace_name("/tables/{tableId}"), "Tables");
+        assert_eq!(namespace_name("/admin/live"), "AdminLive");
+    }
 
     #[test]
     fn addresses_become_namespace_paths() {

@@ -26,11 +26,14 @@ struct Statics {
 pub fn validators(map: &TypeMap<'_>) -> (TokenStream, Vec<String>) {
     let statics = RefCell::new(Statics::default());
     let mut warnings = Vec::new();
+    // Validators of schemas that reach themselves without descending into the value would call each other on
+    // the same value for ever: they run under `Checker::cycle_guard`.
+    let cyclic = map.types.in_place_cycles();
     let functions: Vec<TokenStream> = map
         .types
         .iter()
         .filter(|t| map.is_reachable(t.id))
-        .map(|t| function(map, t.id, &statics, &mut warnings))
+        .map(|t| function(map, t.id, cyclic.contains(&t.id), &statics, &mut warnings))
         .collect();
     let statics = statics.into_inner();
     let patterns = statics.patterns.iter().map(|(source, n)| {
@@ -101,6 +104,7 @@ fn call(map: &TypeMap<'_>, id: TypeId, value: TokenStream, checker: TokenStream)
 fn function(
     map: &TypeMap<'_>,
     id: TypeId,
+    cyclic: bool,
     statics: &RefCell<Statics>,
     warnings: &mut Vec<String>,
 ) -> TokenStream {
@@ -114,6 +118,17 @@ fn function(
         TypeBody::Bool { value: true } | TypeBody::Opaque { .. } => TokenStream::new(),
         TypeBody::Bool { value: false } => quote!(checker.fail("no value is allowed here");),
         TypeBody::Schema(schema) => schema_body(map, id, schema, statics, warnings),
+    };
+    let body = if cyclic {
+        let n = Literal::u32_unsuffixed(id.0);
+        quote! {
+            // This schema reaches itself without descending into the value: once per value is enough.
+            checker.cycle_guard(#n, value, |checker| {
+                #body
+            });
+        }
+    } else {
+        body
     };
     let uses = |name: &str| body.clone().into_iter().any(|t| mentions(&t, name));
     let value_param = if uses("value") {
