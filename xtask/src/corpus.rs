@@ -26,8 +26,14 @@ pub struct CorpusArgs {
     #[arg(long, value_enum)]
     emit: Option<Emit>,
     /// With `--emit rust`: build only, do not run the generated tests.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "differential")]
     no_tests: bool,
+    /// With `--emit rust`: also compare each generated validator with the `jsonschema` crate on cases built from
+    /// the document's types (examples, synthesised values, boundary mutations); see `cargo xtask differential`.
+    #[arg(long, requires = "emit")]
+    differential: bool,
+    #[command(flatten)]
+    limits: crate::differential::Limits,
 }
 
 /// What `--emit` generates.
@@ -43,9 +49,18 @@ enum Expect {
     Error,
 }
 
-struct Entry {
-    path: PathBuf,
+/// A document of the corpus and what it should do.
+pub(crate) struct Entry {
+    /// Its path.
+    pub(crate) path: PathBuf,
     expect: Expect,
+}
+
+impl Entry {
+    /// Whether it is expected to load.
+    pub(crate) fn expect_ok(&self) -> bool {
+        self.expect == Expect::Ok
+    }
 }
 
 /// Runs the check; `Ok(true)` when every document behaved as expected.
@@ -176,8 +191,13 @@ pub fn run(args: &CorpusArgs) -> anyhow::Result<bool> {
         let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let scratch = repo.join("target/corpus-rust");
         std::fs::create_dir_all(&scratch)?;
-        let verdicts = crate::emit_rust::compile_gate(&repo, &scratch, &to_emit, !args.no_tests)?;
-        for (shown, verdict) in &verdicts {
+        let gate = crate::emit_rust::GateOptions {
+            run_tests: !args.no_tests,
+            differential: args.differential.then_some(args.limits),
+            crate_prefix: "corpus",
+        };
+        let report = crate::emit_rust::compile_gate(&repo, &scratch, &to_emit, &gate)?;
+        for (shown, verdict) in &report.verdicts {
             match verdict {
                 Ok(what) => println!("ok   rust {shown}: {what}"),
                 Err(why) => {
@@ -187,6 +207,11 @@ pub fn run(args: &CorpusArgs) -> anyhow::Result<bool> {
                     failed += 1;
                 }
             }
+        }
+        if args.differential {
+            let differing = crate::differential::report(&to_emit, &report, "differential ");
+            passed -= differing.len();
+            failed += differing.len();
         }
     }
     println!(
@@ -221,7 +246,9 @@ fn one_line(d: &fastsocket_spec::Diagnostic) -> String {
     )
 }
 
-fn entries(dir: &Path) -> anyhow::Result<Vec<Entry>> {
+/// The entry documents of a corpus folder: those MANIFEST.tsv lists, else every AsyncAPI document (expected to
+/// fail under folders named `invalid`), sorted by path.
+pub(crate) fn entries(dir: &Path) -> anyhow::Result<Vec<Entry>> {
     let manifest = dir.join("MANIFEST.tsv");
     if manifest.exists() {
         let text = std::fs::read_to_string(&manifest)?;

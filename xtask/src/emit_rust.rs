@@ -12,7 +12,7 @@ use fastsocket_ir::Api;
 use fastsocket_spec::sources::relative_to;
 
 /// Whether the gate builds full servers (needs the runtime's `server` feature) or models only.
-const SERVER: bool = false;
+const SERVER: bool = true;
 
 /// One document to compile.
 pub struct Document {
@@ -25,13 +25,35 @@ pub struct Document {
 /// The verdict per document (`Err` holds the first problem).
 pub type Verdicts = BTreeMap<String, Result<String, String>>;
 
+/// What the gate does besides generating and building.
+#[derive(Debug, Clone)]
+pub struct GateOptions {
+    /// Run the generated crates' tests.
+    pub run_tests: bool,
+    /// Also write and run the differential test in each crate (see [`crate::differential`]), with these limits.
+    pub differential: Option<crate::differential::Limits>,
+    /// The first word of the crate names (`corpus` → `corpus-v2-streetlights`).
+    pub crate_prefix: &'static str,
+}
+
+/// Everything the gate found.
+#[derive(Debug, Default)]
+pub struct GateReport {
+    /// Build (and example test) verdict per document.
+    pub verdicts: Verdicts,
+    /// The differential cases written per document.
+    pub plans: BTreeMap<String, crate::differential::PlanSummary>,
+    /// What each document's differential test reported (for those whose test ran).
+    pub differential: BTreeMap<String, crate::differential::Outcome>,
+}
+
 /// Generates, builds and (with `run_tests`) tests one crate per document under `scratch`.
 pub fn compile_gate(
     repo: &Path,
     scratch: &Path,
     documents: &[Document],
-    run_tests: bool,
-) -> anyhow::Result<Verdicts> {
+    gate: &GateOptions,
+) -> anyhow::Result<GateReport> {
     let crates_dir = scratch.join("crates");
     if crates_dir.exists() {
         std::fs::remove_dir_all(&crates_dir).with_context(|| crates_dir.display().to_string())?;
@@ -41,12 +63,13 @@ pub fn compile_gate(
         .join("crates/fastsocket")
         .canonicalize()
         .context("the runtime crate crates/fastsocket")?;
-    let mut verdicts = Verdicts::new();
+    let mut report = GateReport::default();
+    let verdicts = &mut report.verdicts;
     let mut members = Vec::new();
     let mut by_crate: BTreeMap<String, String> = BTreeMap::new();
     let mut names = fastsocket_ir::naming::NameScope::new();
     for doc in documents {
-        let crate_name = names.claim(&crate_name_for(&doc.shown));
+        let crate_name = names.claim(&crate_name_for(gate.crate_prefix, &doc.shown));
         let dir = crates_dir.join(&crate_name);
         std::fs::create_dir_all(&dir)?;
         let options = RustOptions {
@@ -70,8 +93,15 @@ pub fn compile_gate(
                     };
                     std::fs::write(&path, contents)?;
                 }
+                if let Some(limits) = &gate.differential {
+                    let t0 = std::time::Instant::now();
+                    let plan = crate::differential::plan(&doc.api, limits);
+                    eprintln!("TIMING plan {} {:?}", doc.shown, t0.elapsed());
+                    crate::differential::write(&plan, &dir, &crate_name.replace('-', "_"))?;
+                    report.plans.insert(doc.shown.clone(), plan.summary());
+                }
                 members.push(format!("crates/{crate_name}"));
-                by_crate.insert(crate_name.replace('-', "_"), doc.shown.clone());
+                by_crate.insert(crate_name.clone(), doc.shown.clone());
                 verdicts.insert(doc.shown.clone(), Ok("compiles clippy-clean".to_string()));
             }
             Err(err) => {
@@ -87,21 +117,35 @@ pub fn compile_gate(
             .collect::<String>()
     );
     std::fs::write(scratch.join("Cargo.toml"), manifest)?;
-    // The project's lock file pins the versions the runtime was tested with.
+    // The project's lock file pins the versions the runtime was tested with; the corpus gate's own lock, when
+    // there is one, also pins what only generated crates use, so that every scratch workspace builds the same
+    // dependencies, once, in the shared target folder.
     let lock = scratch.join("Cargo.lock");
-    if !lock.exists() && repo.join("Cargo.lock").exists() {
-        std::fs::copy(repo.join("Cargo.lock"), &lock)?;
+    let corpus_lock = repo.join("target/corpus-rust/Cargo.lock");
+    if !lock.exists() {
+        if corpus_lock.exists() {
+            std::fs::copy(&corpus_lock, &lock)?;
+        } else if repo.join("Cargo.lock").exists() {
+            std::fs::copy(repo.join("Cargo.lock"), &lock)?;
+        }
     }
     let target = repo.join("target/corpus");
-    clippy(scratch, &target, &by_crate, &mut verdicts)?;
-    if run_tests {
-        tests(scratch, &target, &by_crate, &mut verdicts)?;
+    clippy(scratch, &target, &by_crate, verdicts)?;
+    if gate.run_tests {
+        tests(scratch, &target, &by_crate, &mut report)?;
     }
-    Ok(verdicts)
+    Ok(report)
 }
 
-/// `v2/spec-2.6.0-slack-rtm.yml` → `corpus-v2-spec-2-6-0-slack-rtm`.
-fn crate_name_for(shown: &str) -> String {
+/// The package a cargo message is about: the folder name of its manifest, which is the crate name here (the
+/// target name would not do: every crate's differential test is a target named `differential`).
+fn package_of(message: &serde_json::Value) -> Option<&str> {
+    let manifest = Path::new(message["manifest_path"].as_str()?);
+    manifest.parent()?.file_name()?.to_str()
+}
+
+/// `v2/spec-2.6.0-slack-rtm.yml` → `corpus-v2-spec-2-6-0-slack-rtm` (with the prefix `corpus`).
+fn crate_name_for(prefix: &str, shown: &str) -> String {
     let stem = shown.rsplit_once('.').map_or(shown, |(s, _)| s);
     let words: String = stem
         .chars()
@@ -118,7 +162,7 @@ fn crate_name_for(shown: &str) -> String {
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
         .join("-");
-    format!("corpus-{joined}")
+    format!("{prefix}-{joined}")
 }
 
 /// Runs `cargo ARGS --message-format json --quiet -- RUSTC_ARGS` in the scratch workspace and returns its JSON
@@ -165,10 +209,7 @@ fn clippy(
         if message["reason"] != "compiler-message" || message["message"]["level"] != "error" {
             continue;
         }
-        let Some(shown) = message["target"]["name"]
-            .as_str()
-            .and_then(|c| by_crate.get(c))
-        else {
+        let Some(shown) = package_of(&message).and_then(|c| by_crate.get(c)) else {
             continue;
         };
         let rendered = message["message"]["rendered"]
@@ -188,13 +229,13 @@ fn clippy(
     Ok(())
 }
 
-/// Runs every crate's tests (the spec examples' round trips), one test binary per crate, so that each failure
-/// belongs to its document.
+/// Runs every crate's tests (the spec examples' round trips, and the differential test where there is one), one
+/// test binary at a time, so that each failure belongs to its document.
 fn tests(
     scratch: &Path,
     target: &Path,
     by_crate: &BTreeMap<String, String>,
-    verdicts: &mut Verdicts,
+    report: &mut GateReport,
 ) -> anyhow::Result<()> {
     let (messages, _) = cargo_json(
         scratch,
@@ -202,23 +243,38 @@ fn tests(
         &["test", "--workspace", "--no-run", "--no-fail-fast"],
         &[],
     )?;
-    let mut binaries: Vec<(String, PathBuf)> = Vec::new();
-    for message in messages {
+    let mut binaries: Vec<(String, bool, PathBuf)> = Vec::new();
+    for message in &messages {
         if message["reason"] != "compiler-artifact" || message["profile"]["test"] != true {
             continue;
         }
-        if let (Some(name), Some(exe)) = (
-            message["target"]["name"].as_str(),
-            message["executable"].as_str(),
-        ) {
-            binaries.push((name.to_string(), PathBuf::from(exe)));
+        let differential =
+            message["target"]["kind"][0] == "test" && message["target"]["name"] == "differential";
+        if let (Some(package), Some(exe)) = (package_of(message), message["executable"].as_str()) {
+            binaries.push((package.to_string(), differential, PathBuf::from(exe)));
         }
     }
     let (mut passed, mut failed) = (0usize, 0usize);
-    for (crate_name, exe) in binaries {
-        let Some(shown) = by_crate.get(&crate_name) else {
+    for (package, differential, exe) in binaries {
+        let Some(shown) = by_crate.get(&package) else {
             continue;
         };
+        if differential {
+            let output = Command::new(&exe)
+                .args(["--nocapture", "--quiet"])
+                .output()
+                .with_context(|| exe.display().to_string())?;
+            let mut outcome =
+                crate::differential::Outcome::parse(&String::from_utf8_lossy(&output.stdout));
+            if outcome.error.is_some() {
+                let stderr = String::from_utf8_lossy(&output.stderr);
+                if let Some(panic) = stderr.lines().find(|l| l.contains("panicked")) {
+                    outcome.error = Some(panic.to_string());
+                }
+            }
+            report.differential.insert(shown.clone(), outcome);
+            continue;
+        }
         let output = Command::new(&exe)
             .arg("--quiet")
             .output()
@@ -234,7 +290,8 @@ fn tests(
                 failed += counts.get(1).copied().unwrap_or(0);
             }
         }
-        let entry = verdicts
+        let entry = report
+            .verdicts
             .entry(shown.clone())
             .or_insert_with(|| Ok(String::new()));
         match entry {

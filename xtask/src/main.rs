@@ -1,6 +1,8 @@
-//! Project automation. `cargo xtask corpus DIR` checks a folder of AsyncAPI documents.
+//! Project automation. `cargo xtask corpus DIR` checks a folder of AsyncAPI documents; `cargo xtask differential`
+//! compares the generated validators with the `jsonschema` crate.
 
 mod corpus;
+mod differential;
 mod emit_rust;
 
 use std::process::ExitCode;
@@ -23,17 +25,27 @@ enum Task {
     /// checked; without it every YAML/JSON file with a top-level `asyncapi` key is, expected to load unless it
     /// lies under a folder named `invalid`. Prints one line per document and a closing `N passed, N failed`.
     Corpus(corpus::CorpusArgs),
+    /// Compare the generated validators with the `jsonschema` crate on our own specs (`specs/*.yaml|json` and
+    /// `specs/multi-file/asyncapi.yaml`), and with `--corpus DIR` on a sample of the corpus documents that load.
+    ///
+    /// Each document's crate is generated into `target/differential-rust/` with a test that runs every case
+    /// through `fastsocket::validate::<models::Name>`. Prints one line per document (`ok`, or `FAIL` with the
+    /// first disagreement), `N passed, N failed`, and `differential: C cases compared, D disagreements, E
+    /// documented exceptions`.
+    Differential(differential::DifferentialArgs),
 }
 
 fn main() -> ExitCode {
-    match Xtask::parse().task {
-        Task::Corpus(args) => match corpus::run(&args) {
-            Ok(true) => ExitCode::SUCCESS,
-            Ok(false) => ExitCode::FAILURE,
-            Err(err) => {
-                eprintln!("error: {err:#}");
-                ExitCode::from(2)
-            }
-        },
+    let outcome = match Xtask::parse().task {
+        Task::Corpus(args) => corpus::run(&args),
+        Task::Differential(args) => differential::run(&args),
+    };
+    match outcome {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
     }
 }

@@ -31,7 +31,8 @@ pub fn example_tests(api: &Api, map: &TypeMap<'_>) -> Option<TokenStream> {
                 }
                 let test_name = names.claim(&format!(
                     "{}_example_{i}_{part}_round_trips",
-                    message.names.snake
+                    // `move_` (a keyword escaped) must not give `move__example`.
+                    message.names.snake.trim_end_matches('_')
                 ));
                 tests.push(round_trip_test(
                     map,

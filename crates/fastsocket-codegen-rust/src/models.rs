@@ -36,7 +36,7 @@ pub fn models(map: &TypeMap<'_>) -> TokenStream {
         //! Each type implements [`::fastsocket::Validate`]: incoming JSON is checked against the schema before it is
         //! deserialised (see [`::fastsocket::decode`]).
         #![allow(deprecated)]
-        #![allow(clippy::large_enum_variant)]
+        #![allow(clippy::large_enum_variant, clippy::collapsible_if)]
 
         #(#items)*
         #fits

@@ -194,11 +194,6 @@ fn namespace_module(api: &Api, map: &TypeMap<'_>, ns: &Namespace) -> TokenStream
         }
     });
     let security = security(api, ns);
-    let handlers_param = if ns.inbound.is_empty() {
-        quote!(_handlers)
-    } else {
-        quote!(handlers)
-    };
     let handlers_doc = format!(
         " What the server does with the events of `{}`. Every method has a default that answers `not_implemented`: implement the ones your API serves.",
         ns.path
@@ -209,7 +204,7 @@ fn namespace_module(api: &Api, map: &TypeMap<'_>, ns: &Namespace) -> TokenStream
             #params_item
 
             /// Sends the events of this namespace, each checked against its schema before it leaves.
-            #[derive(Clone)]
+            #[derive(Clone, Debug)]
             pub struct #emitter(::fastsocket::server::Emitter);
 
             impl ::std::convert::From<::fastsocket::server::Emitter> for #emitter {
@@ -219,6 +214,16 @@ fn namespace_module(api: &Api, map: &TypeMap<'_>, ns: &Namespace) -> TokenStream
             }
 
             impl #emitter {
+                /// The same events, to the sockets in `room` only.
+                pub fn to(&self, room: impl ::std::convert::Into<::std::string::String>) -> Self {
+                    Self(self.0.to(room))
+                }
+
+                /// The untyped emitter underneath (for events the document does not describe).
+                pub fn inner(&self) -> &::fastsocket::server::Emitter {
+                    &self.0
+                }
+
                 #(#emit_methods)*
             }
 
@@ -227,12 +232,41 @@ fn namespace_module(api: &Api, map: &TypeMap<'_>, ns: &Namespace) -> TokenStream
 
             #[doc = #handlers_doc]
             pub trait #handlers: Send + Sync + 'static {
+                /// Runs when a client has connected (after authentication), before its first event is handled.
+                fn on_connect(&self, ctx: #context) -> impl ::std::future::Future<Output = ()> + Send {
+                    let _ = ctx;
+                    async {}
+                }
+
+                /// Runs when a client has gone.
+                fn on_disconnect(&self, ctx: #context) -> impl ::std::future::Future<Output = ()> + Send {
+                    let _ = ctx;
+                    async {}
+                }
+
                 #(#trait_methods)*
             }
 
+            /// Who may connect: alternatives (any one suffices) of schemes that must all pass.
+            pub const SECURITY: ::fastsocket::server::Security = #security;
+
             /// Installs the namespace on `app`.
-            pub fn register<H: #handlers + Clone>(app: &::fastsocket::server::App, #handlers_param: H) {
-                app.namespace::<#params>(#path, #security)
+            pub fn register<H: #handlers + Clone>(app: &::fastsocket::server::App, handlers: H) {
+                app.namespace::<#params>(#path, SECURITY)
+                    .on_connect({
+                        let handlers = handlers.clone();
+                        move |ctx: #context| {
+                            let handlers = handlers.clone();
+                            async move { handlers.on_connect(ctx).await }
+                        }
+                    })
+                    .on_disconnect({
+                        let handlers = handlers.clone();
+                        move |ctx: #context| {
+                            let handlers = handlers.clone();
+                            async move { handlers.on_disconnect(ctx).await }
+                        }
+                    })
                     #(#registrations)*
                     .register();
             }

@@ -107,7 +107,7 @@ pub fn handlers_rs(namespaces: &[Namespace]) -> String {
             modules.join(", ")
         );
     }
-    out.push_str("/// The server's state: add your database pools, caches and clients here.\n#[derive(Debug, Clone, Default)]\npub struct Handlers;\n");
+    out.push_str("/// The server's state: add your database pools, caches and clients here.\n#[derive(Debug, Clone, Default)]\npub struct Handlers {}\n");
     for ns in namespaces {
         let _ = write!(
             out,

@@ -171,6 +171,16 @@ fn schema_body(
     }
     let rest = keywords(map, id, s, statics, warnings);
     if types.is_empty() {
+        if s.nullable && !rest.is_empty() {
+            // OpenAPI's `nullable` without `type`: `null`, or a value the other keywords accept (as
+            // `fastsocket_ir::json_schema` writes it, `anyOf: [schema, {type: null}]`).
+            return quote! {
+                if value.is_null() {
+                    return;
+                }
+                #rest
+            };
+        }
         return rest;
     }
     let list = types.iter().map(|t| json_type(*t));
@@ -212,6 +222,7 @@ fn keywords(
     out.extend(number_keywords(s));
     out.extend(array_keywords(map, s));
     out.extend(object_keywords(map, s, statics));
+    out.extend(dependencies(s, statics, warnings));
     out.extend(composition(map, id, s));
     out
 }
@@ -453,6 +464,153 @@ fn object_keywords(map: &TypeMap<'_>, s: &Schema, statics: &RefCell<Statics>) ->
         if let ::serde_json::Value::Object(object) = value {
             #checks
         }
+    }
+}
+
+/// Draft-07 `dependencies` (kept as written in the schema's extensions): when the object has the property, a
+/// list names properties it must have too, `false` refuses the object, and a schema must hold for the object. The
+/// same entries as `fastsocket_ir::json_schema` writes back are checked (a schema holding a `$ref` is left out
+/// there, and here). Schemas are checked for the keywords that need no subschema (`type`, `required`, `enum`,
+/// `const`, `minProperties`, `maxProperties`); anything else in them is a generation warning.
+fn dependencies(s: &Schema, statics: &RefCell<Statics>, warnings: &mut Vec<String>) -> TokenStream {
+    let Some(Value::Object(entries)) = s.extensions.get("dependencies") else {
+        return TokenStream::new();
+    };
+    let mut checks = TokenStream::new();
+    for (name, entry) in entries {
+        let check = match entry {
+            Value::Array(names) if names.iter().all(Value::is_string) => {
+                let names = names.iter().filter_map(Value::as_str);
+                quote!(checker.required(object, &[#(#names),*]);)
+            }
+            Value::Bool(false) => {
+                let message = format!("is not allowed: the schema forbids objects with `{name}`");
+                quote!(checker.fail(#message);)
+            }
+            Value::Object(schema) if !mentions_ref(entry) => {
+                dependent_schema(name, schema, statics, warnings)
+            }
+            _ => continue,
+        };
+        if check.is_empty() {
+            continue;
+        }
+        checks.extend(quote! {
+            if object.contains_key(#name) {
+                #check
+            }
+        });
+    }
+    if checks.is_empty() {
+        return checks;
+    }
+    quote! {
+        if let ::serde_json::Value::Object(object) = value {
+            #checks
+        }
+    }
+}
+
+/// The checks of a `dependencies` schema on the object (see [`dependencies`]).
+fn dependent_schema(
+    name: &str,
+    schema: &serde_json::Map<String, Value>,
+    statics: &RefCell<Statics>,
+    warnings: &mut Vec<String>,
+) -> TokenStream {
+    let mut checks = TokenStream::new();
+    for (keyword, v) in schema {
+        match (keyword.as_str(), v) {
+            ("type", _) => {
+                let names: Vec<&str> = match v {
+                    Value::String(t) => vec![t.as_str()],
+                    Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+                    _ => Vec::new(),
+                };
+                let types = names.into_iter().filter_map(JsonType::parse).map(json_type);
+                checks.extend(quote!(checker.expect_types(value, &[#(#types),*]);));
+            }
+            ("required", Value::Array(names)) => {
+                let names = names.iter().filter_map(Value::as_str);
+                checks.extend(quote!(checker.required(object, &[#(#names),*]);));
+            }
+            ("enum", Value::Array(_)) => {
+                let v = value(statics, v);
+                checks.extend(quote! {
+                    if let ::serde_json::Value::Array(allowed) = &*#v {
+                        checker.enum_values(value, allowed);
+                    }
+                });
+            }
+            ("const", _) => {
+                let v = value(statics, v);
+                checks.extend(quote!(checker.const_value(value, &#v);));
+            }
+            ("minProperties" | "maxProperties", Value::Number(n)) if n.is_u64() => {
+                let method = if keyword == "minProperties" {
+                    quote!(min_properties)
+                } else {
+                    quote!(max_properties)
+                };
+                let n = Literal::u64_unsuffixed(n.as_u64().unwrap_or_default());
+                checks.extend(quote!(checker.#method(object, #n);));
+            }
+            // Annotations, and keywords draft-07 does not define (which it ignores too).
+            (
+                "$id" | "$schema" | "$comment" | "title" | "description" | "default" | "examples"
+                | "readOnly" | "writeOnly" | "deprecated" | "definitions" | "format",
+                _,
+            ) => {}
+            (other, _) if !ASSERTING.contains(&other) => {}
+            (other, _) => warnings.push(format!(
+                "`dependencies` of `{name}`: `{other}` is not checked by the generated validator"
+            )),
+        }
+    }
+    checks
+}
+
+/// Draft-07 keywords that can make a value invalid.
+const ASSERTING: &[&str] = &[
+    "type",
+    "enum",
+    "const",
+    "multipleOf",
+    "maximum",
+    "exclusiveMaximum",
+    "minimum",
+    "exclusiveMinimum",
+    "maxLength",
+    "minLength",
+    "pattern",
+    "items",
+    "additionalItems",
+    "maxItems",
+    "minItems",
+    "uniqueItems",
+    "contains",
+    "maxProperties",
+    "minProperties",
+    "required",
+    "properties",
+    "patternProperties",
+    "additionalProperties",
+    "dependencies",
+    "propertyNames",
+    "if",
+    "then",
+    "else",
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "not",
+];
+
+fn mentions_ref(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => m.contains_key("$ref") || m.values().any(mentions_ref),
+        Value::Array(items) => items.iter().any(mentions_ref),
+        _ => false,
     }
 }
 

@@ -4,7 +4,7 @@
 //! itself, mutual recursion across files) are ordinary data here. Ids are assigned in document order, so the same
 //! input always gives the same ids.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -85,6 +85,38 @@ impl TypeSpace {
             }
         }
         false
+    }
+
+    /// The types that reach themselves through in-place subschemas alone ([`Schema::in_place_children`]: `allOf`,
+    /// `anyOf`, `oneOf`, `not`, `if`/`then`/`else`), that is, without descending into the value. Checking a value
+    /// against such a type comes back to the same type on the same value, so a validator must guard against
+    /// re-entry (JSON Schema leaves these schemas undefined; the `jsonschema` crate counts the re-entry as valid).
+    pub fn in_place_cycles(&self) -> BTreeSet<TypeId> {
+        let mut cyclic = BTreeSet::new();
+        for def in &self.types {
+            let mut seen = vec![false; self.types.len()];
+            let mut stack = self.in_place_children(def.id);
+            while let Some(next) = stack.pop() {
+                if next == def.id {
+                    cyclic.insert(def.id);
+                    break;
+                }
+                if let Some(flag) = seen.get_mut(next.0 as usize)
+                    && !*flag
+                {
+                    *flag = true;
+                    stack.extend(self.in_place_children(next));
+                }
+            }
+        }
+        cyclic
+    }
+
+    /// [`Schema::in_place_children`] of a type (none for boolean and opaque types).
+    pub fn in_place_children(&self, id: TypeId) -> Vec<TypeId> {
+        self.schema(id)
+            .map(Schema::in_place_children)
+            .unwrap_or_default()
     }
 }
 
@@ -395,5 +427,76 @@ impl Schema {
         out.extend(self.then_schema);
         out.extend(self.else_schema);
         out
+    }
+
+    /// The subschemas that apply to the value itself rather than to a part of it (`allOf`, `anyOf`, `oneOf`,
+    /// `not`, `if`, `then`, `else`), in a fixed order.
+    pub fn in_place_children(&self) -> Vec<TypeId> {
+        let mut out = Vec::new();
+        out.extend(self.all_of.iter().copied());
+        out.extend(self.any_of.iter().copied());
+        out.extend(self.one_of.iter().copied());
+        out.extend(self.not);
+        out.extend(self.if_schema);
+        out.extend(self.then_schema);
+        out.extend(self.else_schema);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn space(bodies: Vec<Schema>) -> TypeSpace {
+        TypeSpace {
+            types: bodies
+                .into_iter()
+                .enumerate()
+                .map(|(i, s)| TypeDef {
+                    id: TypeId(i as u32),
+                    name: format!("T{i}"),
+                    component: None,
+                    origin: Location::default(),
+                    body: TypeBody::Schema(Box::new(s)),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn in_place_cycles_are_those_without_descent() {
+        // T0 = {oneOf: [T1]}, T1 = {allOf: [T0]}: in place. T2 = {properties: {next: T2}}: descends, fine.
+        // T3 = {not: T3}. T4 = {allOf: [T0]} reaches the cycle without being on it.
+        let types = space(vec![
+            Schema {
+                one_of: vec![TypeId(1)],
+                ..Schema::default()
+            },
+            Schema {
+                all_of: vec![TypeId(0)],
+                ..Schema::default()
+            },
+            Schema {
+                properties: vec![Property {
+                    name: "next".into(),
+                    rust_name: "next".into(),
+                    required: false,
+                    ty: TypeId(2),
+                }],
+                ..Schema::default()
+            },
+            Schema {
+                not: Some(TypeId(3)),
+                ..Schema::default()
+            },
+            Schema {
+                all_of: vec![TypeId(0)],
+                ..Schema::default()
+            },
+        ]);
+        let cyclic: Vec<TypeId> = types.in_place_cycles().into_iter().collect();
+        assert_eq!(cyclic, [TypeId(0), TypeId(1), TypeId(3)]);
+        assert!(types.is_recursive(TypeId(2)));
     }
 }

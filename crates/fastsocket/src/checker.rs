@@ -32,6 +32,9 @@ pub struct Checker {
     quiet: bool,
     /// Violations counted (not recorded) while quiet.
     muted: usize,
+    /// The schemas being checked on a value right now, by [`Checker::cycle_guard`] (schema number, address of the
+    /// value).
+    active: Vec<(u32, usize)>,
 }
 
 impl Checker {
@@ -48,6 +51,7 @@ impl Checker {
         self.violations.clear();
         self.quiet = false;
         self.muted = 0;
+        self.active.clear();
     }
 
     /// A checker at the root that reuses the path buffers this thread's last [`Checker::finish`] gave back.
@@ -59,6 +63,7 @@ impl Checker {
             violations: Vec::new(),
             quiet: false,
             muted: 0,
+            active: Vec::new(),
         }
     }
 
@@ -202,12 +207,14 @@ impl Checker {
     fn scratch(&mut self, quiet: bool, f: impl FnOnce(&mut Checker)) -> Checker {
         let length = self.path.len();
         let depth = self.marks.len();
+        let active = self.active.len();
         let mut scratch = Checker {
             path: std::mem::take(&mut self.path),
             marks: std::mem::take(&mut self.marks),
             violations: Vec::new(),
             quiet,
             muted: 0,
+            active: std::mem::take(&mut self.active),
         };
         f(&mut scratch);
         // Back where we were, even if `f` left an `enter` unbalanced.
@@ -215,7 +222,28 @@ impl Checker {
         self.path.truncate(length);
         self.marks = std::mem::take(&mut scratch.marks);
         self.marks.truncate(depth);
+        self.active = std::mem::take(&mut scratch.active);
+        self.active.truncate(active);
         scratch
+    }
+
+    /// Runs `check` (the keywords of the schema numbered `schema`) on `value`, unless that schema is already being
+    /// checked on this very value further up: then it adds nothing, and the value counts as valid there.
+    ///
+    /// For schemas that reach themselves through `allOf`, `anyOf`, `oneOf`, `not` or `if`/`then`/`else` without
+    /// descending into the value (`Worker: {oneOf: [Employer]}`, `Employer: {allOf: [Worker]}`): checking one
+    /// would never end. JSON Schema leaves such schemas undefined; the `jsonschema` crate, too, answers "valid"
+    /// where a reference comes back to a schema it is already checking on the same value. Generated code calls
+    /// this only for such schemas, with a number unique among them.
+    pub fn cycle_guard(&mut self, schema: u32, value: &Value, check: impl FnOnce(&mut Checker)) {
+        let key = (schema, std::ptr::from_ref(value) as usize);
+        if self.active.contains(&key) {
+            return;
+        }
+        self.active.push(key);
+        let depth = self.active.len();
+        check(self);
+        self.active.truncate(depth - 1);
     }
 
     /// `type`: whether `value` is of one of the `allowed` types, recording `must be a string, found number` (or,

@@ -429,7 +429,7 @@ pub(crate) fn is_valid_date(date: &str) -> bool {
 
 #[inline]
 fn is_leap_year(year: u16) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || (year % 400 == 0)
+    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
 }
 
 #[inline]

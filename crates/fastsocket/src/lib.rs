@@ -62,6 +62,8 @@ mod number;
 mod pattern;
 mod rfc3986;
 pub mod serde_helpers;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod testing;
 
 use std::fmt;
@@ -179,6 +181,11 @@ impl fmt::Display for JsonType {
 pub trait Validate {
     /// Checks `value` against the schema of `Self`, recording every violation in `checker`.
     fn validate_json(value: &serde_json::Value, checker: &mut Checker);
+}
+
+/// Any JSON value: the type of a payload without a schema (`{}`, or none at all).
+impl Validate for serde_json::Value {
+    fn validate_json(_: &serde_json::Value, _: &mut Checker) {}
 }
 
 /// Validates `value` as `T`, then deserialises it.
@@ -299,10 +306,10 @@ mod tests {
             checker.required(object, &["x", "y/z"]);
             if let Some(x) = object.get("x") {
                 checker.enter("x");
-                if checker.expect_types(x, &[JsonType::Integer]) {
-                    if let serde_json::Value::Number(n) = x {
-                        checker.minimum(n, 0.0);
-                    }
+                if checker.expect_types(x, &[JsonType::Integer])
+                    && let serde_json::Value::Number(n) = x
+                {
+                    checker.minimum(n, 0.0);
                 }
                 checker.leave();
             }

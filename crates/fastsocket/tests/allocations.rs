@@ -20,12 +20,12 @@ impl Validate for Message {
         c.max_properties(object, 10);
         if let Some(v) = object.get("name") {
             c.enter("name");
-            if c.expect_types(v, &[JsonType::String]) {
-                if let Value::String(s) = v {
-                    c.min_length(s, 2);
-                    c.max_length(s, 40);
-                    c.pattern(s, &NAME);
-                }
+            if c.expect_types(v, &[JsonType::String])
+                && let Value::String(s) = v
+            {
+                c.min_length(s, 2);
+                c.max_length(s, 40);
+                c.pattern(s, &NAME);
             }
             c.leave();
         }
@@ -38,12 +38,12 @@ impl Validate for Message {
         }
         if let Some(v) = object.get("price") {
             c.enter("price");
-            if c.expect_types(v, &[JsonType::Number]) {
-                if let Value::Number(n) = v {
-                    c.minimum(n, 0.0);
-                    c.exclusive_maximum(n, 1e6);
-                    c.multiple_of(n, 0.01);
-                }
+            if c.expect_types(v, &[JsonType::Number])
+                && let Value::Number(n) = v
+            {
+                c.minimum(n, 0.0);
+                c.exclusive_maximum(n, 1e6);
+                c.multiple_of(n, 0.01);
             }
             c.leave();
         }

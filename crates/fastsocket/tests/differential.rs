@@ -111,10 +111,10 @@ fn mirror(schema: &Value, value: &Value, c: &mut Checker) {
             mirror(sub, value, c);
         }
     }
-    if let Some(Value::Array(any)) = s.get("anyOf") {
-        if !any.iter().any(|sub| c.branch(|c| mirror(sub, value, c))) {
-            c.fail(format!("matches none of the {} alternatives", any.len()));
-        }
+    if let Some(Value::Array(any)) = s.get("anyOf")
+        && !any.iter().any(|sub| c.branch(|c| mirror(sub, value, c)))
+    {
+        c.fail(format!("matches none of the {} alternatives", any.len()));
     }
     if let Some(Value::Array(one)) = s.get("oneOf") {
         let matching = one
@@ -125,10 +125,10 @@ fn mirror(schema: &Value, value: &Value, c: &mut Checker) {
             c.fail(format!("matches {matching} of the alternatives"));
         }
     }
-    if let Some(not) = s.get("not") {
-        if c.branch(|c| mirror(not, value, c)) {
-            c.fail("must not match");
-        }
+    if let Some(not) = s.get("not")
+        && c.branch(|c| mirror(not, value, c))
+    {
+        c.fail("must not match");
     }
     if let Some(condition) = s.get("if") {
         let branch = if c.branch(|c| mirror(condition, value, c)) {

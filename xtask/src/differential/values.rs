@@ -7,7 +7,7 @@
 //! outside each keyword, following the structure of the value they start from.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use fastsocket_ir::{JsonType, Schema, TypeBody, TypeId, TypeSpace};
 use serde_json::{Map, Number, Value, json};
@@ -98,15 +98,61 @@ impl<'a> Values<'a> {
             self.collect_applicable(*part, value, out, depth + 1);
         }
         for alternative in s.one_of.iter().chain(&s.any_of) {
-            let fits = self
-                .schema(*alternative)
-                .is_some_and(|a| a.types.is_empty() || a.types.iter().any(|t| type_fits(*t, value)));
+            let fits = self.schema(*alternative).is_some_and(|a| {
+                a.types.is_empty() || a.types.iter().any(|t| type_fits(*t, value))
+            });
             if fits {
                 self.collect_applicable(*alternative, value, out, depth + 1);
             }
         }
         for branch in [s.then_schema, s.else_schema].into_iter().flatten() {
             self.collect_applicable(branch, value, out, depth + 1);
+        }
+    }
+
+    /// Whether checking `value` as `id` gets to one of the types in `set` (following in-place subschemas, and
+    /// properties and items along the value).
+    pub fn touches(&self, id: TypeId, value: &Value, set: &BTreeSet<TypeId>) -> bool {
+        self.touch(vec![id], value, set, 0)
+    }
+
+    fn touch(&self, ids: Vec<TypeId>, value: &Value, set: &BTreeSet<TypeId>, depth: usize) -> bool {
+        let mut seen: Vec<TypeId> = Vec::new();
+        let mut stack = ids;
+        while let Some(id) = stack.pop() {
+            if seen.contains(&id) {
+                continue;
+            }
+            if set.contains(&id) {
+                return true;
+            }
+            seen.push(id);
+            stack.extend(self.types.in_place_children(id));
+        }
+        if depth > MAX_SYNTH_DEPTH * 4 {
+            return false;
+        }
+        let parts: Vec<&Schema> = seen.iter().filter_map(|id| self.schema(*id)).collect();
+        match value {
+            Value::Object(object) => object.iter().any(|(key, item)| {
+                let child = self.property_types(&parts, key);
+                !child.is_empty() && self.touch(child, item, set, depth + 1)
+            }),
+            Value::Array(items) => items.iter().enumerate().any(|(i, item)| {
+                let child: Vec<TypeId> = parts
+                    .iter()
+                    .flat_map(|s| {
+                        s.prefix_items
+                            .get(i)
+                            .copied()
+                            .or(s.items)
+                            .into_iter()
+                            .chain(s.contains)
+                    })
+                    .collect();
+                !child.is_empty() && self.touch(child, item, set, depth + 1)
+            }),
+            _ => false,
         }
     }
 
@@ -118,6 +164,32 @@ impl<'a> Values<'a> {
     /// ones near the root; `choice` picks the alternative of a root `oneOf`/`anyOf`.
     pub fn synthesize(&self, id: TypeId, full: bool, choice: usize) -> Value {
         self.synth(id, 0, full, 0, choice)
+    }
+
+    /// `seed` (an object of type `id`) with each declared property it lacks added in turn, synthesised, where
+    /// that does not make `errors` (the number of violations) grow: a large valid value to mutate, where the
+    /// synthesiser alone would trip over what it does not model (`maxProperties`, `dependencies`, `not`, …).
+    pub fn grow(&self, id: TypeId, seed: &Value, errors: impl Fn(&Value) -> usize) -> Value {
+        let Value::Object(object) = seed else {
+            return seed.clone();
+        };
+        let mut best = object.clone();
+        let mut best_errors = errors(seed);
+        for s in self.all_parts(id) {
+            for p in &s.properties {
+                if best.contains_key(&p.name) {
+                    continue;
+                }
+                let mut candidate = best.clone();
+                candidate.insert(p.name.clone(), self.synth(p.ty, 1, true, 0, 0));
+                let candidate_errors = errors(&Value::Object(candidate.clone()));
+                if candidate_errors <= best_errors {
+                    best = candidate;
+                    best_errors = candidate_errors;
+                }
+            }
+        }
+        Value::Object(best)
     }
 
     /// The number of `oneOf`/`anyOf` alternatives at the root of `id` (for [`Values::synthesize`]'s `choice`).
@@ -171,8 +243,7 @@ impl<'a> Values<'a> {
                 };
                 list[choice % list.len()]
             });
-        let alternative_value =
-            alternative.map(|alt| self.synth(alt, depth + 1, full, salt, 0));
+        let alternative_value = alternative.map(|alt| self.synth(alt, depth + 1, full, salt, 0));
         let Some(kind) = self.kind_of(&parts) else {
             return alternative_value.unwrap_or(Value::Null);
         };
@@ -183,13 +254,23 @@ impl<'a> Values<'a> {
             JsonType::Integer | JsonType::Number => {
                 synth_number(&parts, kind == JsonType::Integer, salt)
             }
-            JsonType::Boolean => Value::Bool(salt % 2 == 0),
+            JsonType::Boolean => Value::Bool(salt.is_multiple_of(2)),
             JsonType::Null => Value::Null,
         };
         match (base, alternative_value) {
             (Value::Object(mut own), Some(Value::Object(alt))) => {
-                // The alternative is the more specific: its properties win.
+                // The alternative is the more specific: its properties win, except where it only requires a
+                // property that this schema declares (`anyOf: [{required: [a]}, {required: [b]}]`).
                 for (k, v) in alt {
+                    if v.is_null()
+                        && let Some(ty) = declared_type(&parts, &k)
+                    {
+                        if !own.contains_key(&k) {
+                            let value = self.synth(ty, depth + 1, full, salt, 0);
+                            own.insert(k, value);
+                        }
+                        continue;
+                    }
                     own.insert(k, v);
                 }
                 Value::Object(own)
@@ -253,7 +334,9 @@ impl<'a> Values<'a> {
             s.min_length.is_some()
                 || s.max_length.is_some()
                 || s.pattern.is_some()
-                || s.format.as_deref().is_some_and(|f| format_sample(f).is_some())
+                || s.format
+                    .as_deref()
+                    .is_some_and(|f| format_sample(f).is_some())
         }) {
             return Some(JsonType::String);
         }
@@ -279,6 +362,7 @@ impl<'a> Values<'a> {
             }
         }
         let additional = parts.iter().find_map(|s| s.additional_properties);
+        let max = parts.iter().filter_map(|s| s.max_properties).min();
         let mut object = Map::new();
         for s in parts {
             for name in &s.required {
@@ -294,9 +378,14 @@ impl<'a> Values<'a> {
                 object.insert(name.clone(), value);
             }
         }
-        let min = parts.iter().filter_map(|s| s.min_properties).max().unwrap_or(0);
+        let min = parts
+            .iter()
+            .filter_map(|s| s.min_properties)
+            .max()
+            .unwrap_or(0);
         for (name, ty) in &declared {
-            let wanted = (full && depth < FULL_DEPTH) || (object.len() as u64) < min;
+            let room = max.is_none_or(|m| (object.len() as u64) < m);
+            let wanted = room && ((full && depth < FULL_DEPTH) || (object.len() as u64) < min);
             if wanted && !object.contains_key(*name) {
                 let value = self.synth(*ty, depth + 1, full, salt, 0);
                 object.insert((*name).to_string(), value);
@@ -320,8 +409,15 @@ impl<'a> Values<'a> {
             .find(|p| !p.is_empty())
             .unwrap_or(&[]);
         let rest = parts.iter().find_map(|s| s.items);
-        let mut n = min.max(prefix.len() as u64);
-        if full && n == 0 {
+        let closed = rest.is_some_and(|t| {
+            matches!(self.types.get(t).body, TypeBody::Bool { value: false })
+        });
+        let mut n = if closed {
+            min.min(prefix.len() as u64)
+        } else {
+            min.max(prefix.len() as u64)
+        };
+        if full && n == 0 && depth < FULL_DEPTH && !closed {
             n = 1;
         }
         if let Some(max) = max {
@@ -346,7 +442,11 @@ impl<'a> Values<'a> {
 
     fn synth_string(&self, parts: &[&Schema], salt: u64) -> Value {
         let min = parts.iter().filter_map(|s| s.min_length).max().unwrap_or(0) as usize;
-        let max = parts.iter().filter_map(|s| s.max_length).min().map(|m| m as usize);
+        let max = parts
+            .iter()
+            .filter_map(|s| s.max_length)
+            .min()
+            .map(|m| m as usize);
         let format = parts.iter().find_map(|s| {
             s.format
                 .as_deref()
@@ -365,8 +465,16 @@ impl<'a> Values<'a> {
             // What the document itself offers first, then strings made from the pattern.
             let mut candidates: Vec<String> = Vec::new();
             for s in parts {
-                candidates.extend(s.examples.iter().filter_map(|v| v.as_str().map(String::from)));
-                candidates.extend(s.default.as_ref().and_then(|v| v.as_str().map(String::from)));
+                candidates.extend(
+                    s.examples
+                        .iter()
+                        .filter_map(|v| v.as_str().map(String::from)),
+                );
+                candidates.extend(
+                    s.default
+                        .as_ref()
+                        .and_then(|v| v.as_str().map(String::from)),
+                );
             }
             for p in &patterns {
                 candidates.extend(from_pattern(p, false));
@@ -564,9 +672,20 @@ impl<'a> Values<'a> {
         }
         if len > 0 {
             // A multi-byte character where an ASCII one was: lengths count characters, not bytes.
-            out.push(Value::String(resize(text, len.saturating_sub(1), 'a') + "é"));
+            out.push(Value::String(
+                resize(text, len.saturating_sub(1), 'a') + "é",
+            ));
         }
     }
+}
+
+/// The type of the property `name` as the first of `parts` that declares it has it.
+fn declared_type(parts: &[&Schema], name: &str) -> Option<TypeId> {
+    parts
+        .iter()
+        .flat_map(|s| &s.properties)
+        .find(|p| p.name == name)
+        .map(|p| p.ty)
 }
 
 /// Strings probing a `format`: malformed ones, and near misses of the sample.
@@ -614,12 +733,12 @@ fn malformed(format: &str, text: &str) -> Vec<String> {
 
 fn number_mutations(s: &Schema, n: &Number, out: &mut Vec<Value>) {
     let integer = s.types.contains(&JsonType::Integer);
-    if let Some(v) = n.as_f64() {
-        if integer || v.fract() == 0.0 {
-            out.push(number_value(v + 0.5));
-            // An integer written as a float is still an integer.
-            out.push(Value::from(v));
-        }
+    if let Some(v) = n.as_f64()
+        && (integer || v.fract() == 0.0)
+    {
+        out.push(number_value(v + 0.5));
+        // An integer written as a float is still an integer.
+        out.push(Value::from(v));
     }
     let around = |bound: &Number, out: &mut Vec<Value>| {
         for delta in [-1, 0, 1] {
@@ -727,7 +846,11 @@ fn decimal_text(numerator: i128, scale: u32) -> String {
         return numerator.to_string();
     }
     let sign = if numerator < 0 { "-" } else { "" };
-    let digits = format!("{:0>width$}", numerator.unsigned_abs(), width = scale as usize + 1);
+    let digits = format!(
+        "{:0>width$}",
+        numerator.unsigned_abs(),
+        width = scale as usize + 1
+    );
     let (whole, fraction) = digits.split_at(digits.len() - scale as usize);
     format!("{sign}{whole}.{fraction}")
 }
@@ -1212,4 +1335,71 @@ fn synth_number(parts: &[&Schema], integer: bool, salt: u64) -> Value {
         }
     }
     number_value(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matches(pattern: &str, text: &str) -> bool {
+        jsonschema::validator_for(&json!({ "pattern": pattern }))
+            .expect("the pattern compiles")
+            .is_valid(&json!(text))
+    }
+
+    #[test]
+    fn strings_from_patterns_match_them() {
+        for pattern in [
+            "^[a-z0-9-]+$",
+            "^O[0-9]{12}$",
+            r"^\d{4}-\d{2}-\d{2}$",
+            "^(EUR|USD)$",
+            r"^(?:[A-Z]{3})/(?<quote>[A-Z]{3})$",
+            r"^[^\s@]+@[^\s@]+\.[a-z]{2,}$",
+            r"^\+?[0-9 ]{6,15}$",
+            r"^x-[\w.]+",
+            r"^\u00e9+$",
+        ] {
+            for more in [false, true] {
+                let text =
+                    from_pattern(pattern, more).unwrap_or_else(|| panic!("{pattern}: no string"));
+                assert!(matches(pattern, &text), "{pattern} does not match {text:?}");
+            }
+        }
+        // What the subset cannot invert, it does not try.
+        assert_eq!(from_pattern(r"^(a)\1$", false), None);
+        assert_eq!(from_pattern("^(?=a)a$", false), None);
+    }
+
+    #[test]
+    fn multiples_are_written_as_decimals() {
+        let k = |text: &str| serde_json::from_str::<Number>(text).unwrap();
+        let texts = |k: Number| {
+            multiples(&k)
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            texts(k("0.01")),
+            ["0.03", "-0.02", "0.035", "0.005", "0.031"]
+        );
+        assert_eq!(texts(k("5")), ["15", "-10", "17.5", "2.5", "15.1", "16"]);
+        assert_eq!(decimal_text(-5, 3), "-0.005");
+    }
+
+    #[test]
+    fn bounds_are_offset_exactly() {
+        let n = |v: Value| match v {
+            Value::Number(n) => n,
+            _ => unreachable!(),
+        };
+        assert_eq!(
+            offset(&n(json!(i64::MAX)), 1),
+            json!(9223372036854775808u64)
+        );
+        assert_eq!(offset(&n(json!(0.5)), -1), json!(-0.5));
+        assert_eq!(resize("abc", 5, 'z'), "abczz");
+        assert_eq!(resize("día", 2, 'z'), "dí");
+    }
 }

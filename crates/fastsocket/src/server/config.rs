@@ -1,0 +1,218 @@
+//! Configuration: command-line flags, then the environment, then `.env`, then defaults.
+
+use std::time::Duration;
+
+/// The default of `FASTSOCKET_MAX_MESSAGE_BYTES`: 1 MiB.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 1 << 20;
+
+/// The default CORS origins: Vite's dev server.
+pub const DEFAULT_CORS_ORIGINS: &[&str] = &["http://localhost:5173", "http://127.0.0.1:5173"];
+
+/// The log filter used when `RUST_LOG` is not set.
+pub const DEFAULT_LOG_FILTER: &str = "info,socketioxide=warn,engineioxide=warn";
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// How the server runs. [`Default`] gives the documented defaults; [`run`](super::run) fills it from flags and
+/// the environment.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Interface to listen on (`FASTSOCKET_HOST`, default `127.0.0.1`; a host name is resolved).
+    pub host: String,
+    /// Port (`FASTSOCKET_PORT`, default 3000; 0 picks a free one).
+    pub port: u16,
+    /// The largest inbound message (`FASTSOCKET_MAX_MESSAGE_BYTES`, default 1 MiB), counted as the Socket.IO
+    /// packet's text (event name and JSON arguments) plus binary attachments. A larger message is answered with
+    /// `payload_too_large` and the connection stays open. The transport refuses messages over
+    /// [`transport_limit`](Self::transport_limit) outright by closing that one connection.
+    pub max_message_bytes: usize,
+    /// Origins allowed by CORS (`FASTSOCKET_CORS_ORIGINS`, comma-separated; `*` allows any origin without
+    /// credentials). Default: `http://localhost:5173`, `http://127.0.0.1:5173`.
+    pub cors_origins: Vec<String>,
+    /// Log format (`FASTSOCKET_LOG_FORMAT`: `text` or `json`).
+    pub log_format: LogFormat,
+    /// Engine.IO ping interval (25 s, as socket.io).
+    pub ping_interval: Duration,
+    /// How long to wait for a pong before closing (20 s, as socket.io).
+    pub ping_timeout: Duration,
+    /// How long a client may take to join a namespace after opening the connection (10 s).
+    pub connect_timeout: Duration,
+    /// How long the server waits for a client's acknowledgement of its own emits (10 s).
+    pub ack_timeout: Duration,
+    /// Packets buffered per socket before emits to it fail with a full-buffer error instead of growing memory
+    /// (256).
+    pub max_buffer_size: usize,
+    /// How long a graceful shutdown may take before the remaining connections are dropped (10 s).
+    pub shutdown_timeout: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            host: "127.0.0.1".to_owned(),
+            port: 3000,
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+            cors_origins: DEFAULT_CORS_ORIGINS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+            log_format: LogFormat::Text,
+            ping_interval: Duration::from_secs(25),
+            ping_timeout: Duration::from_secs(20),
+            connect_timeout: Duration::from_secs(10),
+            ack_timeout: Duration::from_secs(10),
+            max_buffer_size: 256,
+            shutdown_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+impl ServerConfig {
+    /// The limit given to the transport (`ws_max_message_size`, `ws_max_frame_size` and the long-polling
+    /// `max_payload`): twice [`max_message_bytes`](Self::max_message_bytes), at least 64 KiB. Between the two
+    /// limits a message is read and answered with `payload_too_large`; beyond this one the connection is
+    /// closed without reading further.
+    pub fn transport_limit(&self) -> usize {
+        self.max_message_bytes.saturating_mul(2).max(64 * 1024)
+    }
+}
+
+/// The flags of the `serve` command (each also read from its environment variable).
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct ServeArgs {
+    /// Interface to listen on.
+    #[arg(long, env = "FASTSOCKET_HOST", default_value = "127.0.0.1")]
+    host: String,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "FASTSOCKET_PORT", default_value_t = 3000)]
+    port: u16,
+    /// The largest inbound message, in bytes.
+    #[arg(long, env = "FASTSOCKET_MAX_MESSAGE_BYTES", default_value_t = DEFAULT_MAX_MESSAGE_BYTES)]
+    max_message_bytes: usize,
+    /// An origin allowed by CORS (repeat the flag; the variable takes a comma-separated list; `*` for any).
+    #[arg(
+        long = "cors-origin",
+        env = "FASTSOCKET_CORS_ORIGINS",
+        value_delimiter = ',',
+        default_values_t = DEFAULT_CORS_ORIGINS.iter().map(|s| (*s).to_owned())
+    )]
+    cors_origins: Vec<String>,
+    /// Log format.
+    #[arg(long, env = "FASTSOCKET_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+impl ServeArgs {
+    pub(crate) fn into_config(self) -> ServerConfig {
+        ServerConfig {
+            host: self.host,
+            port: self.port,
+            max_message_bytes: self.max_message_bytes,
+            cors_origins: self
+                .cors_origins
+                .into_iter()
+                .map(|o| o.trim().to_owned())
+                .filter(|o| !o.is_empty())
+                .collect(),
+            log_format: self.log_format,
+            ..ServerConfig::default()
+        }
+    }
+}
+
+/// The command line of a generated server.
+#[derive(Debug, clap::Parser)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Option<Command>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum Command {
+    /// Serve the API (the default command).
+    Serve(ServeArgs),
+    /// List the namespaces and events of the API.
+    Events,
+    /// Print the AsyncAPI document (JSON).
+    Spec,
+}
+
+/// Installs the global tracing subscriber: `RUST_LOG` (default [`DEFAULT_LOG_FILTER`]) in `format`. Does
+/// nothing when a subscriber is already installed.
+pub fn init_logging(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER));
+    // Colours only on a terminal: logs sent to files and collectors must stay plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn parse(args: &[&str]) -> Cli {
+        Cli::try_parse_from(std::iter::once("server").chain(args.iter().copied())).unwrap()
+    }
+
+    #[test]
+    fn flags() {
+        let Some(Command::Serve(args)) = parse(&[
+            "serve",
+            "--port",
+            "0",
+            "--max-message-bytes",
+            "10",
+            "--cors-origin",
+            "http://a",
+            "--cors-origin",
+            "http://b",
+            "--log-format",
+            "json",
+        ])
+        .command
+        else {
+            panic!("serve expected");
+        };
+        let config = args.into_config();
+        assert_eq!(config.port, 0);
+        assert_eq!(config.max_message_bytes, 10);
+        assert_eq!(config.cors_origins, ["http://a", "http://b"]);
+        assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(config.transport_limit(), 64 * 1024);
+    }
+
+    #[test]
+    fn no_command_and_others() {
+        assert!(parse(&[]).command.is_none());
+        assert!(matches!(parse(&["events"]).command, Some(Command::Events)));
+        assert!(matches!(parse(&["spec"]).command, Some(Command::Spec)));
+    }
+
+    #[test]
+    fn defaults() {
+        let config = ServerConfig::default();
+        assert_eq!(config.host, "127.0.0.1");
+        assert_eq!(config.port, 3000);
+        assert_eq!(config.max_message_bytes, 1 << 20);
+        assert_eq!(config.transport_limit(), 2 << 20);
+        assert_eq!(config.cors_origins.len(), 2);
+    }
+}

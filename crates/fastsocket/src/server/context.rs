@@ -1,0 +1,423 @@
+//! What handlers get: the [`Context`] of the socket, and [`Emitter`]s to send with.
+
+use std::collections::{HashSet, VecDeque};
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use socketioxide::extract::SocketRef;
+use socketioxide::operators::BroadcastOperators;
+
+use super::auth::Principal;
+use super::error::EmitError;
+use crate::Validate;
+
+/// How many idempotency keys [`Context::first_time`] remembers per socket.
+pub const SEEN_KEYS_PER_SOCKET: usize = 1024;
+
+/// Sends validated events to a target: one socket, a room, everyone in the namespace, or everyone but the
+/// sender. Generated code wraps it in one typed emitter per namespace (`XxxEmitter(Emitter)`, with one method
+/// per outbound event).
+#[derive(Clone)]
+pub struct Emitter {
+    target: Target,
+}
+
+#[derive(Clone)]
+enum Target {
+    /// One socket.
+    Socket(SocketRef),
+    /// A selection of sockets of one namespace (rooms, broadcast flag, sender).
+    Group(Box<BroadcastOperators>),
+    /// A namespace that is gone (the server is closing): sends fail.
+    Closed,
+}
+
+impl Emitter {
+    /// To one socket.
+    pub fn socket(socket: SocketRef) -> Self {
+        Emitter {
+            target: Target::Socket(socket),
+        }
+    }
+
+    /// To the sockets socketioxide's operators select (escape hatch: `io.of("/chat").unwrap().except("muted")`).
+    pub fn operators(operators: BroadcastOperators) -> Self {
+        Emitter {
+            target: Target::Group(Box::new(operators)),
+        }
+    }
+
+    pub(crate) fn closed() -> Self {
+        Emitter {
+            target: Target::Closed,
+        }
+    }
+
+    /// Validates `payload` against its schema ([`crate::check`]), then emits `event`. A payload that breaks the
+    /// schema is not sent: [`EmitError::Invalid`].
+    pub async fn emit<T: serde::Serialize + Validate>(
+        &self,
+        event: &'static str,
+        payload: &T,
+    ) -> Result<(), EmitError> {
+        crate::check(payload).map_err(EmitError::Invalid)?;
+        self.emit_unchecked(event, payload).await
+    }
+
+    /// Emits without validating (for payloads that have no schema, or were just validated).
+    pub async fn emit_unchecked<T: serde::Serialize + ?Sized>(
+        &self,
+        event: &str,
+        payload: &T,
+    ) -> Result<(), EmitError> {
+        match &self.target {
+            Target::Socket(socket) => socket
+                .emit(event, payload)
+                .map_err(|e| EmitError::Socket(e.to_string())),
+            Target::Group(operators) => (**operators)
+                .clone()
+                .emit(event, payload)
+                .await
+                .map_err(|e| EmitError::Socket(e.to_string())),
+            Target::Closed => Err(EmitError::Socket("the namespace is closed".to_owned())),
+        }
+    }
+
+    /// Narrows to a room of the namespace. From one socket's emitter it selects the room with that socket
+    /// included (as [`Context::to`]); from a broadcast it keeps the sender excluded. Chained calls add rooms
+    /// (a socket in any of them receives the event once).
+    pub fn to(&self, room: impl Into<String>) -> Emitter {
+        let room: String = room.into();
+        let target = match &self.target {
+            Target::Socket(socket) => Target::Group(Box::new(socket.within(room))),
+            Target::Group(operators) => Target::Group(Box::new((**operators).clone().within(room))),
+            Target::Closed => Target::Closed,
+        };
+        Emitter { target }
+    }
+}
+
+impl std::fmt::Debug for Emitter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.target {
+            Target::Socket(s) => write!(f, "Emitter(socket {} on {})", s.id, s.ns()),
+            Target::Group(o) => write!(f, "Emitter(group on {})", o.ns_path()),
+            Target::Closed => f.write_str("Emitter(closed)"),
+        }
+    }
+}
+
+/// What the runtime keeps per connected socket.
+pub(crate) struct SocketState<P> {
+    pub(crate) params: P,
+    pub(crate) principal: Option<Principal>,
+    /// Open once the `on_connect` hook has finished: the socket's events wait for it.
+    pub(crate) ready: Gate,
+    lock: OnceLock<Arc<tokio::sync::Mutex<()>>>,
+    seen: Mutex<SeenKeys>,
+}
+
+impl<P> SocketState<P> {
+    /// `gated`: events wait until [`Gate::open`] (when the namespace has an `on_connect` hook).
+    pub(crate) fn new(params: P, principal: Option<Principal>, gated: bool) -> Self {
+        SocketState {
+            params,
+            principal,
+            ready: Gate::new(!gated),
+            lock: OnceLock::new(),
+            seen: Mutex::new(SeenKeys::default()),
+        }
+    }
+}
+
+/// A door that opens once and stays open.
+pub(crate) struct Gate {
+    open: AtomicBool,
+    opened: tokio::sync::Notify,
+}
+
+impl Gate {
+    pub(crate) fn new(open: bool) -> Self {
+        Gate {
+            open: AtomicBool::new(open),
+            opened: tokio::sync::Notify::new(),
+        }
+    }
+
+    pub(crate) fn open(&self) {
+        self.open.store(true, Ordering::Release);
+        self.opened.notify_waiters();
+    }
+
+    pub(crate) async fn wait(&self) {
+        if self.open.load(Ordering::Acquire) {
+            return;
+        }
+        // `notify_waiters` wakes every `Notified` created before it, polled or not: create, then check.
+        let opened = self.opened.notified();
+        if self.open.load(Ordering::Acquire) {
+            return;
+        }
+        opened.await;
+    }
+}
+
+/// The last [`SEEN_KEYS_PER_SOCKET`] keys, oldest first.
+#[derive(Default)]
+struct SeenKeys {
+    set: HashSet<Box<str>>,
+    order: VecDeque<Box<str>>,
+}
+
+impl SeenKeys {
+    fn first_time(&mut self, key: &str) -> bool {
+        if self.set.contains(key) {
+            return false;
+        }
+        if self.order.len() >= SEEN_KEYS_PER_SOCKET
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.set.remove(&oldest);
+        }
+        self.set.insert(key.into());
+        self.order.push_back(key.into());
+        true
+    }
+}
+
+/// The socket side of a [`Context`], without the emitter type.
+pub(crate) struct SocketCore<P> {
+    pub(crate) socket: SocketRef,
+    pub(crate) state: Arc<SocketState<P>>,
+    pub(crate) io: socketioxide::SocketIo,
+}
+
+impl<P> Clone for SocketCore<P> {
+    fn clone(&self) -> Self {
+        SocketCore {
+            socket: self.socket.clone(),
+            state: self.state.clone(),
+            io: self.io.clone(),
+        }
+    }
+}
+
+/// What a handler gets besides the payload: the socket, its namespace parameters `P`, who it is, and typed
+/// emitters `E` (the generated emitter of the namespace) to reply, broadcast or send to rooms.
+pub struct Context<E, P> {
+    core: SocketCore<P>,
+    emitter: PhantomData<fn() -> E>,
+}
+
+impl<E, P> Clone for Context<E, P> {
+    fn clone(&self) -> Self {
+        Context {
+            core: self.core.clone(),
+            emitter: PhantomData,
+        }
+    }
+}
+
+impl<E, P> Context<E, P> {
+    pub(crate) fn new(core: SocketCore<P>) -> Self {
+        Context {
+            core,
+            emitter: PhantomData,
+        }
+    }
+
+    /// The socket id (the `socket.id` the client sees).
+    pub fn socket_id(&self) -> String {
+        self.core.socket.id.to_string()
+    }
+
+    /// The namespace the socket is in, as connected (`/rooms/lobby` for `/rooms/{roomId}`).
+    pub fn namespace_path(&self) -> &str {
+        self.core.socket.ns()
+    }
+
+    /// The namespace parameters.
+    pub fn params(&self) -> &P {
+        &self.core.state.params
+    }
+
+    /// Who the client is, when the namespace is secured.
+    pub fn principal(&self) -> Option<&Principal> {
+        self.core.state.principal.as_ref()
+    }
+
+    /// Makes the socket join a room of the namespace.
+    pub fn join(&self, room: impl Into<String>) {
+        self.core.socket.join(room.into());
+    }
+
+    /// Makes the socket leave a room.
+    pub fn leave(&self, room: impl Into<String>) {
+        self.core.socket.leave(room.into());
+    }
+
+    /// The rooms the socket is in.
+    pub fn rooms(&self) -> Vec<String> {
+        self.core
+            .socket
+            .rooms()
+            .into_iter()
+            .map(|r| r.into_owned())
+            .collect()
+    }
+
+    /// Closes the connection to this namespace (the client gets a `disconnect` with reason
+    /// `io server disconnect`).
+    pub fn disconnect(&self) {
+        let _ = self.core.socket.clone().disconnect();
+    }
+
+    /// Serialises handling per socket. Every inbound event runs in its own task, so two events of one client
+    /// may finish out of order; a handler that must not overlap with the others of its socket holds this guard
+    /// for its whole duration: `let _guard = ctx.lock().await;`.
+    pub async fn lock(&self) -> tokio::sync::OwnedMutexGuard<()> {
+        self.core
+            .state
+            .lock
+            .get_or_init(|| Arc::new(tokio::sync::Mutex::new(())))
+            .clone()
+            .lock_owned()
+            .await
+    }
+
+    /// Deduplication for at-least-once clients: `true` the first time this socket presents `key` (an
+    /// idempotency key the client puts in the payload), `false` for a repeat. The last
+    /// [`SEEN_KEYS_PER_SOCKET`] keys are remembered, per socket and per connection (a reconnected client
+    /// starts afresh: Socket.IO has no connection-state recovery here).
+    ///
+    /// ```text
+    /// if !ctx.first_time(&payload.request_id) {
+    ///     return Ok(previous_answer);
+    /// }
+    /// ```
+    pub fn first_time(&self, key: &str) -> bool {
+        self.core
+            .state
+            .seen
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .first_time(key)
+    }
+
+    /// The socketioxide socket (escape hatch).
+    pub fn socket(&self) -> &SocketRef {
+        &self.core.socket
+    }
+
+    /// An untyped emitter to this socket (escape hatch).
+    pub fn raw_reply(&self) -> Emitter {
+        Emitter::socket(self.core.socket.clone())
+    }
+}
+
+impl<E: From<Emitter>, P> Context<E, P> {
+    /// To this socket.
+    pub fn reply(&self) -> E {
+        E::from(self.raw_reply())
+    }
+
+    /// To a room of this namespace, the sender included when it is in the room.
+    pub fn to(&self, room: impl Into<String>) -> E {
+        E::from(Emitter::operators(self.core.socket.within(room.into())))
+    }
+
+    /// To everyone in the namespace but this socket.
+    pub fn broadcast(&self) -> E {
+        E::from(Emitter::operators(self.core.socket.broadcast()))
+    }
+
+    /// To everyone in the namespace, this socket included.
+    pub fn namespace(&self) -> E {
+        E::from(
+            self.core
+                .io
+                .of(self.core.socket.ns())
+                .map_or_else(Emitter::closed, Emitter::operators),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Serialize)]
+    struct Text {
+        text: &'static str,
+    }
+
+    impl Validate for Text {
+        fn validate_json(value: &serde_json::Value, checker: &mut crate::Checker) {
+            if let Some(serde_json::Value::String(s)) = value.get("text") {
+                checker.enter("text");
+                checker.min_length(s, 1);
+                checker.leave();
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn emit_refuses_a_payload_that_breaks_its_schema() {
+        let emitter = Emitter::closed();
+        let error = emitter.emit("said", &Text { text: "" }).await.unwrap_err();
+        assert_eq!(
+            error,
+            EmitError::Invalid(vec![crate::Violation::new(
+                "/text",
+                "must be at least 1 character long, found 0"
+            )])
+        );
+        // A valid payload gets as far as the target.
+        let error = emitter
+            .emit("said", &Text { text: "hi" })
+            .await
+            .unwrap_err();
+        assert!(matches!(error, EmitError::Socket(_)), "{error}");
+        assert!(matches!(
+            emitter.to("room").emit("said", &Text { text: "hi" }).await,
+            Err(EmitError::Socket(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn gate_opens_once_for_every_waiter() {
+        let gate = Arc::new(Gate::new(false));
+        let waiters: Vec<_> = (0..3)
+            .map(|_| {
+                let gate = gate.clone();
+                tokio::spawn(async move { gate.wait().await })
+            })
+            .collect();
+        tokio::task::yield_now().await;
+        gate.open();
+        for waiter in waiters {
+            tokio::time::timeout(std::time::Duration::from_secs(10), waiter)
+                .await
+                .expect("opened")
+                .unwrap();
+        }
+        gate.wait().await;
+        Gate::new(true).wait().await;
+    }
+
+    #[test]
+    fn seen_keys_forget_the_oldest() {
+        let mut seen = SeenKeys::default();
+        assert!(seen.first_time("a"));
+        assert!(!seen.first_time("a"));
+        for i in 0..SEEN_KEYS_PER_SOCKET {
+            assert!(seen.first_time(&i.to_string()));
+        }
+        assert_eq!(seen.order.len(), SEEN_KEYS_PER_SOCKET);
+        assert_eq!(seen.set.len(), SEEN_KEYS_PER_SOCKET);
+        // "a" was pushed out by the 1024 newer keys.
+        assert!(seen.first_time("a"));
+        assert!(!seen.first_time(&(SEEN_KEYS_PER_SOCKET - 1).to_string()));
+    }
+}

@@ -1,0 +1,70 @@
+//! The Socket.IO server runtime of generated servers (feature `server`): axum + socketioxide 0.18.
+//!
+//! Generated code describes the API ([`ServerSpec`]), registers one namespace per channel through
+//! [`App::namespace`] with typed handlers, and calls [`run`] from `main`. Everything else is here:
+//!
+//! # Connecting
+//!
+//! When a client joins a namespace, before it is told it is connected (socketioxide connect middleware):
+//!
+//! 1. a dynamic namespace's parameters (`/rooms/{roomId}`) are read and checked ([`NamespaceParams`]); a bad
+//!    one refuses the client with `connect_error` `invalid namespace `/rooms/nope`: /roomId: …`;
+//! 2. the namespace's [`Security`] is checked against the handshake ([`Authenticator`]); a refusal is a
+//!    `connect_error` starting with `unauthorized:` that says what was missing or wrong;
+//! 3. the event handlers are installed, so none of the client's first events can be lost.
+//!
+//! # Dispatching an inbound event
+//!
+//! 1. A message larger than [`ServerConfig::max_message_bytes`] is answered with `payload_too_large` (one over
+//!    the [transport limit](ServerConfig::transport_limit) closes that connection; other clients never notice).
+//! 2. An event the namespace does not declare is answered with `unknown_event`.
+//! 3. The first argument is the payload (an event sent with no argument is checked as `null`; further
+//!    arguments are ignored for now: multi-argument (tuple) payloads are not supported yet). It is checked
+//!    against its schema and decoded ([`crate::decode`]); every violation is answered with
+//!    `validation_failed`, at JSON pointers of the payload as sent (`/text`).
+//! 4. The handler runs (each event in its own task, as socketioxide does; a panic is caught and answered with
+//!    `internal`, the server and the connection live on). Its `Ok` value is the acknowledgement; its
+//!    [`HandlerError`] is answered as [`ErrorEnvelope`].
+//!
+//! Errors go to the acknowledgement when the client asked for one (`socket.emit("echo", data, (answer) => …)`
+//! or `emitWithAck`), else to an [`EXCEPTION_EVENT`] (`"exception"`) event sent to that socket. The connection
+//! stays open in every case. One log line per connect, disconnect, event and error, with the namespace, the
+//! event, the socket id and the latency (target `fastsocket`).
+//!
+//! # Configuration and endpoints
+//!
+//! See [`ServerConfig`] (flags > environment > `.env` > defaults) and [`run`] (`serve`, `events`, `spec`).
+//! HTTP: `GET /healthz` (`{"status":"ok"}`), `GET /asyncapi.json`, Socket.IO at `/socket.io/`, CORS around all
+//! of it.
+//!
+//! # Not yet
+//!
+//! Multi-argument payloads and acknowledgements (tuples), binary attachments as typed fields, adapters other
+//! than the in-process one (Redis), connection-state recovery.
+
+mod auth;
+mod config;
+mod context;
+mod error;
+mod namespace;
+mod params;
+mod serve;
+mod spec;
+
+pub use auth::{
+    AUTH_TOKENS_ENV, AuthError, Authenticator, Credentials, KeyLocation, Principal, Scheme,
+    SchemeKind, Secret, Security, TokenList,
+};
+pub use config::{
+    DEFAULT_CORS_ORIGINS, DEFAULT_LOG_FILTER, DEFAULT_MAX_MESSAGE_BYTES, LogFormat, ServerConfig,
+    init_logging,
+};
+pub use context::{Context, Emitter, SEEN_KEYS_PER_SOCKET};
+pub use error::{EmitError, ErrorBody, ErrorCode, ErrorEnvelope, HandlerError};
+pub use namespace::{App, EXCEPTION_EVENT, NamespaceBuilder};
+pub use params::{NamespaceParams, decode_param};
+pub use serve::{ServerHandle, run, serve};
+pub use spec::{Direction, EventInfo, ServerSpec};
+
+/// The socketioxide crate this runtime is built on (escape hatches: [`App::io`], [`Context::socket`]).
+pub use socketioxide;

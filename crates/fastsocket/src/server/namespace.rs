@@ -1,0 +1,604 @@
+//! Namespaces: registration, connect-time checks (parameters, security) and the dispatch of inbound events.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::fmt;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures_util::FutureExt as _;
+use serde_json::Value;
+use socketioxide::SocketIo;
+use socketioxide::adapter::LocalAdapter;
+use socketioxide::extract::{AckSender, Event, SocketRef, TryData};
+use socketioxide::handler::{ConnectHandler as _, FromMessageParts};
+use socketioxide::socket::{DisconnectReason, Socket};
+
+use super::auth::{AuthError, DynAuthenticator, Handshake, Principal, Security};
+use super::context::{Context, Emitter, SocketCore, SocketState};
+use super::error::{ErrorCode, HandlerError};
+use super::params::{NamespaceParams, is_dynamic, match_path};
+use super::spec::ServerSpec;
+use crate::Validate;
+
+/// The event errors are sent as when the client did not ask for an acknowledgement.
+pub const EXCEPTION_EVENT: &str = "exception";
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+/// A typed handler with its payload type erased: decodes, runs, serialises the answer.
+type Invoke<P> =
+    Arc<dyn Fn(SocketCore<P>, Value) -> BoxFuture<Result<Value, HandlerError>> + Send + Sync>;
+/// A lifecycle hook with its emitter type erased.
+type Hook<P> = Arc<dyn Fn(SocketCore<P>) -> BoxFuture<()> + Send + Sync>;
+
+/// The server being built: cheap to clone. Generated `register_*` functions call [`App::namespace`].
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<AppInner>,
+}
+
+struct AppInner {
+    io: SocketIo,
+    spec: &'static ServerSpec,
+    max_message_bytes: usize,
+    authenticator: Arc<dyn DynAuthenticator>,
+}
+
+impl App {
+    pub(crate) fn new(
+        io: SocketIo,
+        spec: &'static ServerSpec,
+        max_message_bytes: usize,
+        authenticator: Arc<dyn DynAuthenticator>,
+    ) -> Self {
+        App {
+            inner: Arc::new(AppInner {
+                io,
+                spec,
+                max_message_bytes,
+                authenticator,
+            }),
+        }
+    }
+
+    /// Starts the registration of a namespace. `path` may hold `{param}` segments (a dynamic namespace: every
+    /// path that matches is its own namespace, with its own rooms); `P` reads and checks them. `security` is
+    /// checked when a client joins (empty: anyone may join).
+    pub fn namespace<P: NamespaceParams>(
+        &self,
+        path: &'static str,
+        security: Security,
+    ) -> NamespaceBuilder<P> {
+        NamespaceBuilder {
+            app: self.clone(),
+            path,
+            security,
+            events: HashMap::new(),
+            on_connect: None,
+            on_disconnect: None,
+        }
+    }
+
+    /// The socketioxide instance (escape hatch).
+    pub fn io(&self) -> &SocketIo {
+        &self.inner.io
+    }
+
+    /// The API description.
+    pub fn spec(&self) -> &'static ServerSpec {
+        self.inner.spec
+    }
+
+    /// The largest inbound message, in bytes.
+    pub fn max_message_bytes(&self) -> usize {
+        self.inner.max_message_bytes
+    }
+
+    /// An emitter to everyone in a namespace, for sends outside handlers (a timer, another service). `None`
+    /// when no such namespace exists (a dynamic one exists once a client has joined it). Wrap it in the
+    /// generated emitter: `RootEmitter::from(app.emitter("/").unwrap())`.
+    pub fn emitter(&self, namespace: &str) -> Option<Emitter> {
+        self.inner.io.of(namespace).map(Emitter::operators)
+    }
+}
+
+impl fmt::Debug for App {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("App")
+            .field("spec", &self.inner.spec.title)
+            .field("max_message_bytes", &self.inner.max_message_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+struct EventEntry<P> {
+    invoke: Invoke<P>,
+}
+
+/// The registration of one namespace; [`register`](Self::register) installs it.
+pub struct NamespaceBuilder<P> {
+    app: App,
+    path: &'static str,
+    security: Security,
+    events: HashMap<&'static str, EventEntry<P>>,
+    on_connect: Option<Hook<P>>,
+    on_disconnect: Option<Hook<P>>,
+}
+
+impl<P: NamespaceParams> NamespaceBuilder<P> {
+    /// An inbound event whose handler answers an acknowledgement value (the contract declares an ack).
+    ///
+    /// The payload is validated against `T`'s schema before the handler runs; see the
+    /// [module documentation](super) for everything that can be answered instead.
+    pub fn on_with_ack<E, T, R, F, Fut>(mut self, event: &'static str, handler: F) -> Self
+    where
+        E: From<Emitter> + Send + 'static,
+        T: serde::de::DeserializeOwned + Validate + Send + 'static,
+        R: serde::Serialize + Send + 'static,
+        F: Fn(Context<E, P>, T) -> Fut + Send + Sync + Clone + 'static,
+        Fut: Future<Output = Result<R, HandlerError>> + Send + 'static,
+    {
+        let invoke: Invoke<P> = Arc::new(move |core: SocketCore<P>, value: Value| {
+            let handler = handler.clone();
+            Box::pin(async move {
+                let payload = crate::decode::<T>(&value)
+                    .map_err(|violations| HandlerError::invalid_payload(event, violations))?;
+                let answer = handler(Context::new(core), payload).await?;
+                serde_json::to_value(&answer).map_err(HandlerError::from_error)
+            })
+        });
+        if self.events.insert(event, EventEntry { invoke }).is_some() {
+            tracing::warn!(target: "fastsocket", namespace = self.path, event, "handler registered twice: the last one wins");
+        }
+        self
+    }
+
+    /// An inbound event without a declared acknowledgement (a client that asks for one anyway gets `null` on
+    /// success, the error envelope on failure).
+    pub fn on<E, T, F, Fut>(self, event: &'static str, handler: F) -> Self
+    where
+        E: From<Emitter> + Send + 'static,
+        T: serde::de::DeserializeOwned + Validate + Send + 'static,
+        F: Fn(Context<E, P>, T) -> Fut + Send + Sync + Clone + 'static,
+        Fut: Future<Output = Result<(), HandlerError>> + Send + 'static,
+    {
+        self.on_with_ack::<E, T, (), F, Fut>(event, handler)
+    }
+
+    /// Runs when a client has joined the namespace (after parameters and security were checked, and after the
+    /// client was told it is connected, so it may emit to the socket). The socket's events wait until it has
+    /// finished: rooms it joins are in place before the first event is handled; keep it short. A panic is
+    /// logged.
+    pub fn on_connect<E, F, Fut>(mut self, hook: F) -> Self
+    where
+        E: From<Emitter> + Send + 'static,
+        F: Fn(Context<E, P>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.on_connect = Some(Arc::new(move |core| Box::pin(hook(Context::new(core)))));
+        self
+    }
+
+    /// Runs when a client has left the namespace (its rooms are still readable; emitting to it fails).
+    pub fn on_disconnect<E, F, Fut>(mut self, hook: F) -> Self
+    where
+        E: From<Emitter> + Send + 'static,
+        F: Fn(Context<E, P>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.on_disconnect = Some(Arc::new(move |core| Box::pin(hook(Context::new(core)))));
+        self
+    }
+
+    /// Installs the namespace.
+    ///
+    /// # Panics
+    ///
+    /// When socketioxide refuses the path pattern (a conflict with another dynamic namespace, bad `{}`
+    /// syntax): a bug of the generator or of hand-written registration, found at startup.
+    pub fn register(self) {
+        let io = self.app.inner.io.clone();
+        let path = self.path;
+        let dynamic = is_dynamic(path);
+        let shared = Arc::new(Shared {
+            app: self.app,
+            pattern: path,
+            dynamic,
+            security: self.security,
+            events: self.events,
+            on_connect: self.on_connect,
+            on_disconnect: self.on_disconnect,
+        });
+        let connected = {
+            let shared = shared.clone();
+            move |socket: SocketRef| {
+                let shared = shared.clone();
+                async move { shared.connected(socket).await }
+            }
+        };
+        let admit = {
+            let shared = shared.clone();
+            move |socket: SocketRef, TryData(auth): TryData<Value>| {
+                let shared = shared.clone();
+                async move { shared.admit(socket, auth.unwrap_or(Value::Null)).await }
+            }
+        };
+        let handler = connected.with(admit);
+        if dynamic {
+            if let Err(error) = io.dyn_ns(path, handler) {
+                panic!("cannot register the namespace `{path}`: {error}");
+            }
+        } else {
+            io.ns(path, handler);
+        }
+    }
+}
+
+/// What every socket of a namespace shares.
+struct Shared<P> {
+    app: App,
+    pattern: &'static str,
+    dynamic: bool,
+    security: Security,
+    events: HashMap<&'static str, EventEntry<P>>,
+    on_connect: Option<Hook<P>>,
+    on_disconnect: Option<Hook<P>>,
+}
+
+/// Why a client may not join: the `connect_error` message.
+#[derive(Debug)]
+struct Refusal(String);
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What the runtime reads of an inbound message before decoding it.
+struct Inbound {
+    /// Text plus binary attachments, in bytes.
+    size: usize,
+    /// Whether the client asked for an acknowledgement.
+    wants_ack: bool,
+}
+
+impl FromMessageParts<LocalAdapter> for Inbound {
+    type Error = Infallible;
+
+    fn from_message_parts(
+        _: &Arc<Socket<LocalAdapter>>,
+        value: &mut socketioxide::handler::Value,
+        ack_id: &Option<i64>,
+    ) -> Result<Self, Infallible> {
+        let size = match value {
+            socketioxide::handler::Value::Str(text, binaries) => {
+                text.len()
+                    + binaries
+                        .as_ref()
+                        .map_or(0, |b| b.iter().map(|b| b.len()).sum::<usize>())
+            }
+            socketioxide::handler::Value::Bytes(bytes) => bytes.len(),
+        };
+        Ok(Inbound {
+            size,
+            wants_ack: ack_id.is_some(),
+        })
+    }
+}
+
+/// At most this many characters of a client-chosen event name go to logs and messages.
+const MAX_EVENT_NAME_SHOWN: usize = 64;
+
+fn shown(event: &str) -> &str {
+    match event.char_indices().nth(MAX_EVENT_NAME_SHOWN) {
+        Some((i, _)) => &event[..i],
+        None => event,
+    }
+}
+
+impl<P: NamespaceParams> Shared<P> {
+    /// Connect middleware: runs before the client is told it is connected, so every check and every handler
+    /// is in place before its first event can arrive.
+    async fn admit(self: Arc<Self>, socket: SocketRef, auth: Value) -> Result<(), Refusal> {
+        let namespace = socket.ns().to_owned();
+        let params = if self.dynamic {
+            match_path(self.pattern, &namespace)
+                .ok_or_else(|| {
+                    vec![crate::Violation::new(
+                        "",
+                        "does not match the namespace pattern",
+                    )]
+                })
+                .and_then(|params| P::from_params(&params))
+        } else {
+            P::from_params(&HashMap::new())
+        };
+        let params = match params {
+            Ok(params) => params,
+            Err(violations) => {
+                let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
+                let message = format!(
+                    "invalid namespace `{}`: {}",
+                    shown(&namespace),
+                    list.join("; ")
+                );
+                tracing::warn!(target: "fastsocket", namespace = shown(&namespace), socket = %socket.id, reason = %message, "connection refused");
+                if self.dynamic {
+                    // Every client of this path is refused: drop the namespace socketioxide created for it, so
+                    // that made-up paths do not pile up.
+                    self.app.inner.io.delete_ns(&namespace);
+                }
+                return Err(Refusal(message));
+            }
+        };
+
+        let principal = if self.security.is_empty() {
+            None
+        } else {
+            let parts = socket.req_parts();
+            let handshake = Handshake {
+                auth: &auth,
+                headers: &parts.headers,
+                query: parts.uri.query(),
+            };
+            match self.authenticate(&handshake).await {
+                Ok(principal) => principal,
+                Err(error) => {
+                    let message = format!("unauthorized: {error}");
+                    tracing::warn!(target: "fastsocket", namespace, socket = %socket.id, reason = %message, "connection refused");
+                    return Err(Refusal(message));
+                }
+            }
+        };
+
+        let state = Arc::new(SocketState::new(
+            params,
+            principal,
+            self.on_connect.is_some(),
+        ));
+        socket.extensions.insert(state.clone());
+        // One fallback handler serves every event: the event table is shared by the namespace, and a
+        // connection costs one boxed handler instead of one per event.
+        {
+            let shared = self.clone();
+            let state = state.clone();
+            socket.on_fallback(
+                move |socket: SocketRef,
+                      Event(event): Event,
+                      inbound: Inbound,
+                      TryData(data): TryData<Value>,
+                      ack: AckSender| {
+                    let shared = shared.clone();
+                    let state = state.clone();
+                    async move {
+                        let core = SocketCore {
+                            socket,
+                            state,
+                            io: shared.app.inner.io.clone(),
+                        };
+                        shared
+                            .dispatch(core, event, inbound, data.map_err(|e| e.to_string()), ack)
+                            .await;
+                    }
+                },
+            );
+        }
+        {
+            let shared = self.clone();
+            socket.on_disconnect(move |socket: SocketRef, reason: DisconnectReason| {
+                let shared = shared.clone();
+                let state = state.clone();
+                async move {
+                    tracing::info!(target: "fastsocket", namespace = socket.ns(), socket = %socket.id, reason = %reason, "disconnected");
+                    if let Some(hook) = &shared.on_disconnect {
+                        let core = SocketCore {
+                            socket,
+                            state,
+                            io: shared.app.inner.io.clone(),
+                        };
+                        run_hook(hook(core), "on_disconnect").await;
+                    }
+                }
+            });
+        }
+        Ok(())
+    }
+
+    /// Any alternative of the security requirement, each scheme of it passing; the principal of its first
+    /// scheme (`None` for an empty alternative, which admits anyone).
+    async fn authenticate(
+        &self,
+        handshake: &Handshake<'_>,
+    ) -> Result<Option<Principal>, AuthError> {
+        let mut first_error = None;
+        'alternatives: for alternative in self.security {
+            let mut principal = None;
+            for scheme in *alternative {
+                let result = match handshake.credentials(scheme) {
+                    Ok(credentials) => {
+                        self.app
+                            .inner
+                            .authenticator
+                            .authenticate_boxed(scheme, &credentials)
+                            .await
+                    }
+                    Err(missing) => Err(missing),
+                };
+                match result {
+                    Ok(p) => {
+                        principal.get_or_insert(p);
+                    }
+                    Err(error) => {
+                        first_error.get_or_insert(error);
+                        continue 'alternatives;
+                    }
+                }
+            }
+            return Ok(principal);
+        }
+        Err(first_error.unwrap_or_else(|| AuthError::new("no security alternative applies")))
+    }
+
+    /// Connect handler: the client is connected and every handler is in place.
+    async fn connected(self: Arc<Self>, socket: SocketRef) {
+        let Some(state) = socket.extensions.get::<Arc<SocketState<P>>>() else {
+            return;
+        };
+        tracing::info!(
+            target: "fastsocket",
+            namespace = socket.ns(),
+            socket = %socket.id,
+            principal = state.principal.as_ref().map(|p| p.subject.as_str()),
+            transport = ?socket.transport_type(),
+            "connected"
+        );
+        if let Some(hook) = &self.on_connect {
+            let core = SocketCore {
+                socket,
+                state: state.clone(),
+                io: self.app.inner.io.clone(),
+            };
+            run_hook(hook(core), "on_connect").await;
+            // The socket's events waited for the hook (rooms it joins are in place before they run).
+            state.ready.open();
+        }
+    }
+
+    /// Handles one inbound event: size, event table, payload schema, handler (panics caught), answer, log.
+    async fn dispatch(
+        &self,
+        core: SocketCore<P>,
+        event: String,
+        inbound: Inbound,
+        data: Result<Value, String>,
+        ack: AckSender,
+    ) {
+        let started = Instant::now();
+        core.state.ready.wait().await;
+        let socket = core.socket.clone();
+        let max = self.app.inner.max_message_bytes;
+        let outcome = if inbound.size > max {
+            Err(HandlerError::new(
+                ErrorCode::PayloadTooLarge,
+                format!(
+                    "the message is {} bytes, more than the limit of {max}",
+                    inbound.size
+                ),
+            ))
+        } else if let Some(entry) = self.events.get(event.as_str()) {
+            let value = match data {
+                Ok(value) => Ok(value),
+                // An event sent without arguments: checked as `null` against the schema.
+                Err(error) if error.contains("first element not found") => Ok(Value::Null),
+                Err(error) => Err(HandlerError::invalid_payload(
+                    &event,
+                    vec![crate::Violation::new(
+                        "",
+                        format!("cannot be read: {error}"),
+                    )],
+                )),
+            };
+            match value {
+                Ok(value) => {
+                    let invoke = entry.invoke.clone();
+                    match AssertUnwindSafe(async move { invoke(core, value).await })
+                        .catch_unwind()
+                        .await
+                    {
+                        Ok(result) => result,
+                        Err(panic) => {
+                            tracing::error!(
+                                target: "fastsocket",
+                                namespace = socket.ns(),
+                                event = shown(&event),
+                                socket = %socket.id,
+                                panic = panic_message(&*panic),
+                                "handler panicked"
+                            );
+                            Err(HandlerError::internal("internal error"))
+                        }
+                    }
+                }
+                Err(error) => Err(error),
+            }
+        } else {
+            Err(HandlerError::new(
+                ErrorCode::UnknownEvent,
+                format!("unknown event `{}`", shown(&event)),
+            ))
+        };
+
+        let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        let event = shown(&event);
+        match outcome {
+            Ok(answer) => {
+                if inbound.wants_ack
+                    && let Err(error) = ack.send(&answer)
+                {
+                    tracing::warn!(target: "fastsocket", namespace = socket.ns(), event, socket = %socket.id, %error, "cannot send the acknowledgement");
+                }
+                tracing::info!(target: "fastsocket", namespace = socket.ns(), event, socket = %socket.id, latency_us, "event handled");
+            }
+            Err(error) => {
+                let envelope = error.envelope();
+                let sent = if inbound.wants_ack {
+                    ack.send(&envelope)
+                } else {
+                    socket.emit(EXCEPTION_EVENT, &envelope)
+                };
+                if let Err(send_error) = sent {
+                    tracing::warn!(target: "fastsocket", namespace = socket.ns(), event, socket = %socket.id, error = %send_error, "cannot send the error");
+                }
+                let code = error.code().as_str();
+                let cause = error.cause().map(ToString::to_string);
+                if error.code().is_client_error() {
+                    tracing::warn!(target: "fastsocket", namespace = socket.ns(), event, socket = %socket.id, latency_us, code, error = error.message(), "event refused");
+                } else {
+                    tracing::error!(target: "fastsocket", namespace = socket.ns(), event, socket = %socket.id, latency_us, code, error = error.message(), cause, "event failed");
+                }
+            }
+        }
+    }
+}
+
+/// Runs a lifecycle hook, logging a panic instead of losing it silently.
+async fn run_hook(hook: BoxFuture<()>, name: &'static str) {
+    if let Err(panic) = AssertUnwindSafe(hook).catch_unwind().await {
+        tracing::error!(target: "fastsocket", hook = name, panic = panic_message(&*panic), "hook panicked");
+    }
+}
+
+fn panic_message(panic: &(dyn Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(not a string)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_event_names_are_cut() {
+        let long = "é".repeat(100);
+        assert_eq!(shown(&long).chars().count(), MAX_EVENT_NAME_SHOWN);
+        assert_eq!(shown("echo"), "echo");
+    }
+
+    #[test]
+    fn panic_messages() {
+        let p: Box<dyn Any + Send> = Box::new("boom");
+        assert_eq!(panic_message(&*p), "boom");
+        let p: Box<dyn Any + Send> = Box::new(String::from("bang"));
+        assert_eq!(panic_message(&*p), "bang");
+        let p: Box<dyn Any + Send> = Box::new(1);
+        assert_eq!(panic_message(&*p), "(not a string)");
+    }
+}

@@ -1,0 +1,302 @@
+//! The HTTP server: Socket.IO, CORS, `/healthz`, `/asyncapi.json`; the command line; graceful shutdown.
+
+use std::io;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderValue, Method, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use clap::{CommandFactory as _, FromArgMatches as _};
+use socketioxide::SocketIo;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tower_http::cors::{AllowHeaders, AllowOrigin, Any, CorsLayer};
+use tower_http::trace::TraceLayer;
+
+use super::auth::Authenticator;
+use super::config::{Cli, Command, ServerConfig, init_logging};
+use super::namespace::App;
+use super::spec::ServerSpec;
+
+/// A running server: its address, and the way to stop it. Dropping the handle stops the server too.
+#[derive(Debug)]
+pub struct ServerHandle {
+    addr: SocketAddr,
+    io: SocketIo,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<io::Result<()>>>,
+    shutdown_timeout: std::time::Duration,
+}
+
+impl ServerHandle {
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The socketioxide instance (escape hatch).
+    pub fn io(&self) -> &SocketIo {
+        &self.io
+    }
+
+    /// Stops accepting connections, disconnects every client (their disconnect handlers run with reason
+    /// `ClosingServer`) and waits for the server to finish, at most the configured shutdown timeout (then the
+    /// remaining connections are dropped).
+    pub async fn shutdown(mut self) -> io::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let Some(mut task) = self.task.take() else {
+            return Ok(());
+        };
+        match tokio::time::timeout(self.shutdown_timeout, &mut task).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(join_error)) => Err(io::Error::other(join_error)),
+            Err(_) => {
+                tracing::warn!(target: "fastsocket", "graceful shutdown timed out: dropping the remaining connections");
+                task.abort();
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Starts a server on `config.host`:`config.port` (port 0 picks a free one) and returns once it listens: the
+/// bound address and a handle to stop it. `register` installs the namespaces (generated `register_*`
+/// functions). Logging is not set up here (see [`init_logging`]).
+pub async fn serve<A: Authenticator>(
+    spec: &'static ServerSpec,
+    config: ServerConfig,
+    authenticator: A,
+    register: impl FnOnce(&App),
+) -> io::Result<(SocketAddr, ServerHandle)> {
+    let cors = cors_layer(&config.cors_origins)?;
+    let transport_limit = config.transport_limit();
+    let (io_layer, io) = SocketIo::builder()
+        .ping_interval(config.ping_interval)
+        .ping_timeout(config.ping_timeout)
+        .connect_timeout(config.connect_timeout)
+        .ack_timeout(config.ack_timeout)
+        .max_buffer_size(config.max_buffer_size)
+        .max_payload(transport_limit as u64)
+        .ws_max_message_size(transport_limit)
+        .ws_max_frame_size(transport_limit)
+        .build_layer();
+
+    let app = App::new(
+        io.clone(),
+        spec,
+        config.max_message_bytes,
+        Arc::new(authenticator),
+    );
+    register(&app);
+
+    let router = Router::new()
+        .route("/healthz", get(healthz))
+        .route(
+            "/asyncapi.json",
+            get(move || async move {
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    spec.asyncapi_json,
+                )
+            }),
+        )
+        .layer(io_layer)
+        .layer(cors)
+        .layer(TraceLayer::new_for_http());
+
+    let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port)).await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let closing = io.clone();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                // A sent signal and a dropped handle both stop the server.
+                let _ = stopped.await;
+                closing.close().await;
+            })
+            .await
+    });
+    tracing::info!(
+        target: "fastsocket",
+        %addr,
+        title = spec.title,
+        version = spec.version,
+        max_message_bytes = config.max_message_bytes,
+        "listening"
+    );
+    Ok((
+        addr,
+        ServerHandle {
+            addr,
+            io,
+            stop: Some(stop),
+            task: Some(task),
+            shutdown_timeout: config.shutdown_timeout,
+        },
+    ))
+}
+
+async fn healthz() -> impl IntoResponse {
+    axum::Json(serde_json::json!({"status": "ok"}))
+}
+
+/// CORS for the HTTP routes and Socket.IO's long-polling requests (browsers start with polling): the listed
+/// origins with credentials (cookies, `Authorization`), or any origin without credentials when the list holds
+/// `*`.
+fn cors_layer(origins: &[String]) -> io::Result<CorsLayer> {
+    let layer = CorsLayer::new().allow_methods([Method::GET, Method::POST, Method::OPTIONS]);
+    if origins.iter().any(|o| o == "*") {
+        return Ok(layer.allow_origin(Any).allow_headers(Any));
+    }
+    let origins = origins
+        .iter()
+        .map(|o| {
+            HeaderValue::from_str(o).map_err(|_| {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("invalid CORS origin `{o}`"),
+                )
+            })
+        })
+        .collect::<io::Result<Vec<_>>>()?;
+    Ok(layer
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_headers(AllowHeaders::mirror_request())
+        .allow_credentials(true))
+}
+
+/// The `main` of a generated server: reads `.env`, parses the command line and runs the command.
+///
+/// - `serve` (the default): configuration from flags, else the environment, else `.env`, else defaults (see
+///   [`ServerConfig`]); logs as `RUST_LOG` and `FASTSOCKET_LOG_FORMAT` say; stops gracefully on Ctrl-C or
+///   SIGTERM.
+/// - `events`: the table of namespaces and events.
+/// - `spec`: the AsyncAPI document.
+///
+/// Exit status: 0 after a clean stop, 1 when the server cannot start, 2 for a usage error.
+pub async fn run<A: Authenticator>(
+    spec: &'static ServerSpec,
+    authenticator: A,
+    register: impl FnOnce(&App) + Send + 'static,
+) -> ExitCode {
+    let _ = dotenvy::dotenv();
+    // Once per process: clap wants a `'static` name.
+    let name: &'static str = Box::leak(binary_name().into_boxed_str());
+    let command = Cli::command()
+        .name(name)
+        .bin_name(name)
+        .about(format!("{} {}", spec.title, spec.version))
+        .version(spec.version);
+    let cli = match Cli::from_arg_matches(&command.get_matches()) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
+    let args = match cli.command {
+        // A closed pipe (`… spec | head`) is not an error worth a panic.
+        Some(Command::Events) => return print_out(&spec.events_table()),
+        Some(Command::Spec) => return print_out(&format!("{}\n", spec.asyncapi_json)),
+        Some(Command::Serve(args)) => args,
+        None => match Cli::try_parse_from_serve() {
+            Ok(args) => args,
+            Err(error) => error.exit(),
+        },
+    };
+    let config = args.into_config();
+    init_logging(config.log_format);
+    let (_, handle) = match serve(spec, config, authenticator, register).await {
+        Ok(started) => started,
+        Err(error) => {
+            tracing::error!(target: "fastsocket", %error, "cannot start the server");
+            eprintln!("error: cannot start the server: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    shutdown_signal().await;
+    tracing::info!(target: "fastsocket", "shutting down");
+    match handle.shutdown().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(target: "fastsocket", %error, "server failed");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+impl Cli {
+    /// The `serve` flags from the environment alone (no command given).
+    fn try_parse_from_serve() -> Result<super::config::ServeArgs, clap::Error> {
+        use clap::Parser as _;
+        match Cli::try_parse_from([binary_name(), "serve".to_owned()])?.command {
+            Some(Command::Serve(args)) => Ok(args),
+            _ => unreachable!("`serve` parses as the serve command"),
+        }
+    }
+}
+
+fn print_out(text: &str) -> ExitCode {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn binary_name() -> String {
+    std::env::args()
+        .next()
+        .as_deref()
+        .map(std::path::Path::new)
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "server".to_owned())
+}
+
+/// Ctrl-C, or SIGTERM on Unix.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cors_origins() {
+        assert!(cors_layer(&["http://localhost:5173".into()]).is_ok());
+        assert!(cors_layer(&["*".into()]).is_ok());
+        assert!(cors_layer(&["bad\norigin".into()]).is_err());
+    }
+}
