@@ -3,6 +3,7 @@
 
 mod corpus;
 mod differential;
+mod e2e;
 mod emit_rust;
 
 use std::process::ExitCode;
@@ -33,12 +34,20 @@ enum Task {
     /// first disagreement), `N passed, N failed`, and `differential: C cases compared, D disagreements, E
     /// documented exceptions`.
     Differential(differential::DifferentialArgs),
+    /// Generate the server for `specs/arena-socketio-v2.yaml` with the test's handlers
+    /// (`tests/e2e/arena/handlers.rs`), build it, start it, and drive it with socket.io-client (Node) and
+    /// python-socketio over both transports (`tests/e2e/node`, `tests/e2e/python`).
+    ///
+    /// Needs node/npm and python3 (the clients are installed from their pinned lock files into
+    /// `tests/e2e/node/node_modules` and `target/e2e/venv`). Prints one line per case and `N passed, N failed`.
+    E2e(e2e::E2eArgs),
 }
 
 fn main() -> ExitCode {
     let outcome = match Xtask::parse().task {
         Task::Corpus(args) => corpus::run(&args),
         Task::Differential(args) => differential::run(&args),
+        Task::E2e(args) => e2e::run(&args),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

@@ -87,9 +87,6 @@ pub struct EmitError {
 pub fn generate(api: &Api, options: &RustOptions) -> Result<Output, EmitError> {
     let map = kinds::TypeMap::new(api);
     let mut output = Output::default();
-    let (validators, warnings) = validators::validators(&map);
-    output.warnings.extend(warnings);
-    let examples = examples::example_tests(api, &map);
     let (mapping, mapping_reason) = match options.mapping {
         Some(m) => (m, "chosen with --mapping"),
         None => Mapping::detect(api),
@@ -101,6 +98,38 @@ pub fn generate(api: &Api, options: &RustOptions) -> Result<Output, EmitError> {
     } else {
         None
     };
+    // The large files are built and formatted on their own threads: formatting dominates generation, and token
+    // streams cannot cross threads, so each thread makes its own.
+    let (models, validators, server, examples) = std::thread::scope(|scope| {
+        let models = scope.spawn(|| format_file("src/generated/models.rs", models::models(&map)));
+        let validators = scope.spawn(|| {
+            let (tokens, warnings) = validators::validators(&map);
+            format_file("src/generated/validators.rs", tokens).map(|file| (file, warnings))
+        });
+        let server = namespaces.as_ref().map(|namespaces| {
+            let map = &map;
+            scope.spawn(move || {
+                format_file(
+                    "src/generated/server.rs",
+                    server::server(api, map, namespaces),
+                )
+            })
+        });
+        let examples = scope.spawn(|| {
+            examples::example_tests(api, &map)
+                .map(|tokens| format_file("src/generated/examples.rs", tokens))
+                .transpose()
+        });
+        (
+            joined(models).and_then(|r| r),
+            joined(validators).and_then(|r| r),
+            server.map(|s| joined(s).and_then(|r| r)).transpose(),
+            joined(examples).and_then(|r| r),
+        )
+    });
+    let (models, (validators, warnings), server, examples) =
+        (models?, validators?, server?, examples?);
+    output.warnings.extend(warnings);
     let mod_rs = {
         let examples_mod = examples.as_ref().map(|_| {
             quote!(
@@ -140,7 +169,7 @@ pub fn generate(api: &Api, options: &RustOptions) -> Result<Output, EmitError> {
         user_files::lib_rs(&context),
         Owner::User,
     ));
-    if let Some(namespaces) = &namespaces {
+    if let (Some(namespaces), Some(server)) = (&namespaces, server) {
         output.files.push(rust_file(
             "src/main.rs",
             user_files::main_rs(&context),
@@ -161,10 +190,7 @@ pub fn generate(api: &Api, options: &RustOptions) -> Result<Output, EmitError> {
             user_files::env_example(),
             Owner::User,
         ));
-        output.files.push(format_file(
-            "src/generated/server.rs",
-            server::server(api, &map, namespaces),
-        )?);
+        output.files.push(server);
         let document =
             serde_json::to_string_pretty(&api.document).unwrap_or_else(|_| "{}".to_string());
         output.files.push(rust_file(
@@ -176,19 +202,20 @@ pub fn generate(api: &Api, options: &RustOptions) -> Result<Output, EmitError> {
     output
         .files
         .push(format_file("src/generated/mod.rs", mod_rs)?);
-    output.files.push(format_file(
-        "src/generated/models.rs",
-        models::models(&map),
-    )?);
-    output
-        .files
-        .push(format_file("src/generated/validators.rs", validators)?);
+    output.files.push(models);
+    output.files.push(validators);
     if let Some(examples) = examples {
-        output
-            .files
-            .push(format_file("src/generated/examples.rs", examples)?);
+        output.files.push(examples);
     }
     Ok(output)
+}
+
+/// The result of a generation thread; a panic there is an emitter bug, reported as such.
+fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> Result<T, EmitError> {
+    handle.join().map_err(|_| EmitError {
+        file: "(generation thread)".to_string(),
+        reason: "the emitter panicked".to_string(),
+    })
 }
 
 fn rust_file(path: &str, contents: String, owner: Owner) -> OutputFile {

@@ -184,13 +184,13 @@ fn namespace_module(api: &Api, map: &TypeMap<'_>, ns: &Namespace) -> TokenStream
             quote!(on)
         };
         quote! {
-            .#on(#name, {
+            let namespace = namespace.#on(#name, {
                 let handlers = handlers.clone();
                 move |ctx: #context, payload: #payload| {
                     let handlers = handlers.clone();
                     async move { handlers.#method(ctx, payload).await }
                 }
-            })
+            });
         }
     });
     let security = security(api, ns);
@@ -252,23 +252,25 @@ fn namespace_module(api: &Api, map: &TypeMap<'_>, ns: &Namespace) -> TokenStream
 
             /// Installs the namespace on `app`.
             pub fn register<H: #handlers + Clone>(app: &::fastsocket::server::App, handlers: H) {
-                app.namespace::<#params>(#path, SECURITY)
-                    .on_connect({
+                // One statement per event: a builder chain hundreds of calls long (event-mapped MQTT documents)
+                // is slow to format and hard to read.
+                let namespace = app.namespace::<#params>(#path, SECURITY);
+                let namespace = namespace.on_connect({
+                    let handlers = handlers.clone();
+                    move |ctx: #context| {
                         let handlers = handlers.clone();
-                        move |ctx: #context| {
-                            let handlers = handlers.clone();
-                            async move { handlers.on_connect(ctx).await }
-                        }
-                    })
-                    .on_disconnect({
+                        async move { handlers.on_connect(ctx).await }
+                    }
+                });
+                let namespace = namespace.on_disconnect({
+                    let handlers = handlers.clone();
+                    move |ctx: #context| {
                         let handlers = handlers.clone();
-                        move |ctx: #context| {
-                            let handlers = handlers.clone();
-                            async move { handlers.on_disconnect(ctx).await }
-                        }
-                    })
-                    #(#registrations)*
-                    .register();
+                        async move { handlers.on_disconnect(ctx).await }
+                    }
+                });
+                #(#registrations)*
+                namespace.register();
             }
         }
     }

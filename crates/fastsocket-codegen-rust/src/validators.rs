@@ -29,10 +29,12 @@ pub fn validators(map: &TypeMap<'_>) -> (TokenStream, Vec<String>) {
     // Validators of schemas that reach themselves without descending into the value would call each other on
     // the same value for ever: they run under `Checker::cycle_guard`.
     let cyclic = map.types.in_place_cycles();
+    // Identical leaf schemas share one validator: emit each name once, from the first reachable schema using it.
+    let mut emitted = std::collections::HashSet::new();
     let functions: Vec<TokenStream> = map
         .types
         .iter()
-        .filter(|t| map.is_reachable(t.id))
+        .filter(|t| map.is_reachable(t.id) && emitted.insert(map.validator(t.id).to_string()))
         .map(|t| function(map, t.id, cyclic.contains(&t.id), &statics, &mut warnings))
         .collect();
     let statics = statics.into_inner();
@@ -276,6 +278,18 @@ fn number_keywords(s: &Schema) -> TokenStream {
     ];
     for (bound, keyword) in bounds {
         if let Some(n) = bound {
+            // An integer bound an `f64` cannot hold is compared exactly, as `jsonschema` does.
+            let exact = n
+                .as_i64()
+                .map(i128::from)
+                .or(n.as_u64().map(i128::from))
+                .filter(|b| b.unsigned_abs() > 1 << 53 && keyword != "multiple_of");
+            if let Some(b) = exact {
+                let method = format_ident!("{}_integer", keyword);
+                let b = Literal::i128_unsuffixed(b);
+                checks.extend(quote!(checker.#method(number, #b);));
+                continue;
+            }
             let method = format_ident!("{}", keyword);
             let b = number(n);
             checks.extend(quote!(checker.#method(number, #b);));

@@ -375,6 +375,33 @@ impl Checker {
         self.bound(n, bound, "<", |o| o == Ordering::Less);
     }
 
+    /// [`minimum`](Checker::minimum) for an integer bound beyond ±2^53, which an `f64` would round
+    /// (`minimum: -9223372036854775808`).
+    pub fn minimum_integer(&mut self, n: &Number, bound: i128) {
+        self.integer_bound(n, bound, ">=", |o| o != Ordering::Less);
+    }
+
+    /// [`maximum`](Checker::maximum) for an integer bound beyond ±2^53 (`maximum: 9223372036854775807`).
+    pub fn maximum_integer(&mut self, n: &Number, bound: i128) {
+        self.integer_bound(n, bound, "<=", |o| o != Ordering::Greater);
+    }
+
+    /// [`exclusive_minimum`](Checker::exclusive_minimum) for an integer bound beyond ±2^53.
+    pub fn exclusive_minimum_integer(&mut self, n: &Number, bound: i128) {
+        self.integer_bound(n, bound, ">", |o| o == Ordering::Greater);
+    }
+
+    /// [`exclusive_maximum`](Checker::exclusive_maximum) for an integer bound beyond ±2^53.
+    pub fn exclusive_maximum_integer(&mut self, n: &Number, bound: i128) {
+        self.integer_bound(n, bound, "<", |o| o == Ordering::Less);
+    }
+
+    fn integer_bound(&mut self, n: &Number, bound: i128, operator: &str, ok: impl Fn(Ordering) -> bool) {
+        if !ok(number::compare_integer(n, bound)) {
+            self.fail_with(|| format!("must be {operator} {bound}, found {}", ShowNumber(n)));
+        }
+    }
+
     fn bound(&mut self, n: &Number, bound: f64, operator: &str, ok: impl Fn(Ordering) -> bool) {
         // A NaN bound is no bound.
         let Some(order) = number::compare(n, bound) else {

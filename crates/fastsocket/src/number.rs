@@ -32,6 +32,34 @@ pub(crate) fn compare(n: &Number, bound: f64) -> Option<Ordering> {
     }
 }
 
+/// The exact order of `n` against an integer `bound`, for bounds an `f64` cannot hold (beyond ±2^53:
+/// `maximum: 9223372036854775807`), which `jsonschema` also compares exactly.
+pub(crate) fn compare_integer(n: &Number, bound: i128) -> Ordering {
+    if let Some(v) = n.as_u64() {
+        return i128::from(v).cmp(&bound);
+    }
+    if let Some(v) = n.as_i64() {
+        return i128::from(v).cmp(&bound);
+    }
+    // A finite float (serde_json has no others); past ±2^126 it is past every bound written as an i128 here.
+    let f = n.as_f64().unwrap_or(0.0);
+    if f >= 8.5e37 {
+        return Ordering::Greater;
+    }
+    if f <= -8.5e37 {
+        return Ordering::Less;
+    }
+    let whole = f.trunc();
+    // |whole| < 2^127, so the cast is exact.
+    #[allow(clippy::cast_possible_truncation)]
+    let whole_int = whole as i128;
+    match whole_int.cmp(&bound) {
+        Ordering::Equal if f > whole => Ordering::Greater,
+        Ordering::Equal if f < whole => Ordering::Less,
+        other => other,
+    }
+}
+
 /// `v` against a non-NaN `bound`, exactly.
 fn compare_u64(v: u64, bound: f64) -> Ordering {
     if bound < 0.0 {
@@ -439,6 +467,22 @@ mod tests {
         assert!(is_integer(&num(json!(1.0))));
         assert!(is_integer(&num(json!(1e300))));
         assert!(!is_integer(&num(json!(1.5))));
+    }
+
+    #[test]
+    fn compare_with_integer_bounds_beyond_f64() {
+        let max = i128::from(i64::MAX);
+        assert_eq!(compare_integer(&num(json!(i64::MAX)), max), Ordering::Equal);
+        assert_eq!(compare_integer(&num(json!(9223372036854775808u64)), max), Ordering::Greater);
+        // 2^63 as a float is above i64::MAX, and 9.2e18 below it.
+        assert_eq!(compare_integer(&num(json!(9223372036854775808.0)), max), Ordering::Greater);
+        assert_eq!(compare_integer(&num(json!(9.2e18)), max), Ordering::Less);
+        let odd = 9_007_199_254_740_993;
+        assert_eq!(compare_integer(&num(json!(9007199254740992u64)), odd), Ordering::Less);
+        assert_eq!(compare_integer(&num(json!(9007199254740993u64)), odd), Ordering::Equal);
+        assert_eq!(compare_integer(&num(json!(-1.5)), -(1 << 60)), Ordering::Greater);
+        assert_eq!(compare_integer(&num(json!(1e300)), max), Ordering::Greater);
+        assert_eq!(compare_integer(&num(json!(-1e300)), -max), Ordering::Less);
     }
 
     #[test]

@@ -409,9 +409,8 @@ impl<'a> Values<'a> {
             .find(|p| !p.is_empty())
             .unwrap_or(&[]);
         let rest = parts.iter().find_map(|s| s.items);
-        let closed = rest.is_some_and(|t| {
-            matches!(self.types.get(t).body, TypeBody::Bool { value: false })
-        });
+        let closed =
+            rest.is_some_and(|t| matches!(self.types.get(t).body, TypeBody::Bool { value: false }));
         let mut n = if closed {
             min.min(prefix.len() as u64)
         } else {

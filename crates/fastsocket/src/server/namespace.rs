@@ -411,37 +411,53 @@ impl<P: NamespaceParams> Shared<P> {
 
     /// Any alternative of the security requirement, each scheme of it passing; the principal of its first
     /// scheme (`None` for an empty alternative, which admits anyone).
+    ///
+    /// On refusal the client reads why: credentials it sent that the authenticator refused (`invalid token`)
+    /// come first; else every alternative's missing credentials, so that a client of any of them learns what
+    /// to send (not only what the first alternative wants).
     async fn authenticate(
         &self,
         handshake: &Handshake<'_>,
     ) -> Result<Option<Principal>, AuthError> {
-        let mut first_error = None;
+        let mut refused = None;
+        let mut missing: Vec<String> = Vec::new();
         'alternatives: for alternative in self.security {
             let mut principal = None;
             for scheme in *alternative {
-                let result = match handshake.credentials(scheme) {
-                    Ok(credentials) => {
-                        self.app
-                            .inner
-                            .authenticator
-                            .authenticate_boxed(scheme, &credentials)
-                            .await
+                let credentials = match handshake.credentials(scheme) {
+                    Ok(credentials) => credentials,
+                    Err(error) => {
+                        if !missing.iter().any(|m| m == error.message()) {
+                            missing.push(error.message().to_owned());
+                        }
+                        continue 'alternatives;
                     }
-                    Err(missing) => Err(missing),
                 };
-                match result {
+                match self
+                    .app
+                    .inner
+                    .authenticator
+                    .authenticate_boxed(scheme, &credentials)
+                    .await
+                {
                     Ok(p) => {
                         principal.get_or_insert(p);
                     }
                     Err(error) => {
-                        first_error.get_or_insert(error);
+                        refused.get_or_insert(error);
                         continue 'alternatives;
                     }
                 }
             }
             return Ok(principal);
         }
-        Err(first_error.unwrap_or_else(|| AuthError::new("no security alternative applies")))
+        Err(refused.unwrap_or_else(|| {
+            if missing.is_empty() {
+                AuthError::new("no security alternative applies")
+            } else {
+                AuthError::new(missing.join(", or "))
+            }
+        }))
     }
 
     /// Connect handler: the client is connected and every handler is in place.

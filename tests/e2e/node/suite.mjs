@@ -1,0 +1,430 @@
+// The end-to-end suite, driven with the official socket.io-client (pinned in package-lock.json).
+//
+// Run by `cargo xtask e2e`, which generates, builds and starts the arena server and sets:
+//   E2E_URL        http://127.0.0.1:PORT
+//   E2E_TOKEN      a bearer token the server accepts
+//   E2E_KEY        an operator key the server accepts
+//   E2E_MAX_BYTES  the server's FASTSOCKET_MAX_MESSAGE_BYTES
+//   E2E_SPEC_JSON  the generated src/generated/asyncapi.json (what GET /asyncapi.json must return)
+//
+// Prints one line per case (`ok NAME` or `FAIL NAME: detail`) and a closing `N passed, N failed`.
+// Exit status: 0 when every case passed, 1 otherwise.
+
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { io } from "socket.io-client";
+
+const URL = required("E2E_URL");
+const TOKEN = required("E2E_TOKEN");
+const KEY = required("E2E_KEY");
+const MAX_BYTES = Number(required("E2E_MAX_BYTES"));
+const SPEC_JSON = required("E2E_SPEC_JSON");
+/** Every case gets this long, connections and answers included. */
+const CASE_TIMEOUT_MS = 10_000;
+/** One answer (acknowledgement, event, connection) gets this long. */
+const WAIT_MS = 5_000;
+const TRANSPORTS = ["websocket", "polling"];
+/** RFC 3339 `date-time`, as JSON Schema's `format: date-time` means it. */
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+function required(name) {
+  const value = process.env[name];
+  if (!value) {
+    console.error(`error: ${name} is not set (run the suite with \`cargo xtask e2e\`)`);
+    process.exit(2);
+  }
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Helpers: sockets opened by a case are closed when it ends, whatever happened.
+
+let opened = [];
+
+/** Options shared by every client: one connection per socket, no reconnection, the case's transport. */
+function options(transport, extra = {}) {
+  return {
+    forceNew: true,
+    reconnection: false,
+    timeout: WAIT_MS,
+    transports: transport === "polling" ? ["polling"] : ["websocket"],
+    ...extra,
+  };
+}
+
+/** A socket on `namespace`, not yet awaited. */
+function socket(namespace, transport, extra = {}) {
+  const s = io(URL + namespace, options(transport, extra));
+  opened.push(s);
+  return s;
+}
+
+/** Resolves with the socket once connected; rejects with the `connect_error`. */
+function connected(namespace, transport, extra = {}) {
+  const s = socket(namespace, transport, extra);
+  return new Promise((resolve, reject) => {
+    s.once("connect", () => resolve(s));
+    s.once("connect_error", (error) => reject(new Error(`connect_error: ${error.message}`)));
+  });
+}
+
+/** Resolves with the `connect_error` message; rejects when the client is admitted. */
+function refused(namespace, transport, extra = {}) {
+  const s = socket(namespace, transport, extra);
+  return new Promise((resolve, reject) => {
+    s.once("connect", () => reject(new Error(`connected to ${namespace}, a refusal was expected`)));
+    s.once("connect_error", (error) => resolve(error.message));
+  });
+}
+
+/** The acknowledgement of `event` (one argument). */
+function ack(s, event, ...args) {
+  return s.timeout(WAIT_MS).emitWithAck(event, ...args);
+}
+
+/** The next `event` the socket receives (register before causing it). */
+function next(s, event) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no \`${event}\` within ${WAIT_MS} ms`)), WAIT_MS);
+    s.once(event, (payload) => {
+      clearTimeout(timer);
+      resolve(payload);
+    });
+  });
+}
+
+/** The error envelope, checked for its shape; returns its body. */
+function envelope(answer, code) {
+  assert.equal(typeof answer, "object", `an error envelope expected, got ${JSON.stringify(answer)}`);
+  assert.ok(answer && answer.error, `an error envelope expected, got ${JSON.stringify(answer)}`);
+  const { error } = answer;
+  assert.deepEqual(Object.keys(error).sort(), ["code", "details", "message"], JSON.stringify(answer));
+  assert.equal(error.code, code, JSON.stringify(answer));
+  assert.equal(typeof error.message, "string");
+  assert.ok(Array.isArray(error.details));
+  for (const detail of error.details) {
+    assert.deepEqual(Object.keys(detail).sort(), ["message", "path"], JSON.stringify(detail));
+    assert.equal(typeof detail.path, "string");
+    assert.equal(typeof detail.message, "string");
+  }
+  return error;
+}
+
+/** The pointers of a `validation_failed` answer, sorted. */
+function paths(answer) {
+  return envelope(answer, "validation_failed")
+    .details.map((d) => d.path)
+    .sort();
+}
+
+let passed = 0;
+let failed = 0;
+
+async function test(name, body) {
+  let timer;
+  try {
+    await Promise.race([
+      body(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${CASE_TIMEOUT_MS} ms`)), CASE_TIMEOUT_MS);
+      }),
+    ]);
+    passed += 1;
+    console.log(`ok ${name}`);
+  } catch (error) {
+    failed += 1;
+    const detail = String(error && error.message ? error.message : error).replace(/\s+/g, " ");
+    console.log(`FAIL ${name}: ${detail}`);
+  } finally {
+    clearTimeout(timer);
+    for (const s of opened) s.disconnect();
+    opened = [];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Cases.
+
+await test("http: GET /healthz", async () => {
+  const response = await fetch(`${URL}/healthz`, { signal: AbortSignal.timeout(WAIT_MS) });
+  assert.equal(response.status, 200);
+  assert.deepEqual(await response.json(), { status: "ok" });
+});
+
+await test("http: GET /asyncapi.json is the spec", async () => {
+  const response = await fetch(`${URL}/asyncapi.json`, { signal: AbortSignal.timeout(WAIT_MS) });
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get("content-type") ?? "", /^application\/json/);
+  const served = await response.json();
+  assert.deepEqual(served, JSON.parse(readFileSync(SPEC_JSON, "utf8")));
+  assert.equal(served.info.title, "Arena");
+});
+
+for (const t of TRANSPORTS) {
+  await test(`[${t}] connect to / without credentials`, async () => {
+    const s = await connected("/", t);
+    assert.equal(s.connected, true);
+    assert.equal(s.io.engine.transport.name, t);
+  });
+
+  await test(`[${t}] ping -> ack {pong, at}`, async () => {
+    const s = await connected("/", t);
+    const answer = await ack(s, "ping", { seq: 1 });
+    assert.deepEqual(Object.keys(answer).sort(), ["at", "pong"], JSON.stringify(answer));
+    assert.equal(answer.pong, 1);
+    assert.match(answer.at, DATE_TIME);
+    assert.ok(Math.abs(Date.parse(answer.at) - Date.now()) < 60_000, `at: ${answer.at}`);
+  });
+
+  await test(`[${t}] ping {seq: -1} -> validation_failed at /seq`, async () => {
+    const s = await connected("/", t);
+    const error = envelope(await ack(s, "ping", { seq: -1 }), "validation_failed");
+    assert.deepEqual(error.details, [{ path: "/seq", message: "must be >= 0, found -1" }]);
+    assert.equal(error.message, "invalid payload for `ping`: /seq: must be >= 0, found -1");
+  });
+
+  await test(`[${t}] ping with an undeclared property -> /extra`, async () => {
+    const s = await connected("/", t);
+    assert.deepEqual(paths(await ack(s, "ping", { seq: 1, extra: true })), ["/extra"]);
+  });
+
+  await test(`[${t}] ping with a wrong type -> /seq`, async () => {
+    const s = await connected("/", t);
+    const error = envelope(await ack(s, "ping", { seq: "1" }), "validation_failed");
+    assert.deepEqual(error.details, [{ path: "/seq", message: "must be an integer, found string" }]);
+  });
+
+  await test(`[${t}] ping with a string payload -> the root pointer ""`, async () => {
+    const s = await connected("/", t);
+    const error = envelope(await ack(s, "ping", "x"), "validation_failed");
+    assert.deepEqual(error.details, [{ path: "", message: "must be an object, found string" }]);
+  });
+
+  await test(`[${t}] ping without arguments -> checked as null`, async () => {
+    const s = await connected("/", t);
+    const error = envelope(await ack(s, "ping"), "validation_failed");
+    assert.deepEqual(error.details, [{ path: "", message: "must be an object, found null" }]);
+  });
+
+  await test(`[${t}] ping {} -> /seq is required`, async () => {
+    const s = await connected("/", t);
+    const error = envelope(await ack(s, "ping", {}), "validation_failed");
+    assert.deepEqual(error.details, [{ path: "/seq", message: "is required" }]);
+  });
+
+  await test(`[${t}] move with bad nested values -> every violation`, async () => {
+    const s = await connected("/tables/t42", t);
+    const answer = await ack(s, "move", {
+      piece: "emperor",
+      to: { x: 9, y: 1, z: 0 },
+      annotations: ["!", "?", "!!", "x"],
+    });
+    assert.deepEqual(paths(answer), ["/annotations", "/annotations/3", "/piece", "/to/x", "/to/z"]);
+    const byPath = Object.fromEntries(answer.error.details.map((d) => [d.path, d.message]));
+    assert.equal(byPath["/to/x"], "must be <= 7, found 9");
+    assert.equal(byPath["/annotations"], "must have at most 3 items");
+    assert.match(answer.error.message, /^invalid payload for `move`: .* \(and 4 more\)$/);
+  });
+
+  await test(`[${t}] move with missing nested values -> /piece, /to/y`, async () => {
+    const s = await connected("/tables/t42", t);
+    const error = envelope(await ack(s, "move", { to: { x: 1 } }), "validation_failed");
+    assert.deepEqual(
+      error.details.map((d) => [d.path, d.message]).sort(),
+      [
+        ["/piece", "is required"],
+        ["/to/y", "is required"],
+      ],
+    );
+  });
+
+  await test(`[${t}] shout without ack, invalid -> exception event`, async () => {
+    const s = await connected("/", t);
+    const exception = next(s, "exception");
+    s.emit("shout", { text: "" });
+    const error = envelope(await exception, "validation_failed");
+    assert.deepEqual(error.details, [{ path: "/text", message: "must be at least 1 character long, found 0" }]);
+  });
+
+  await test(`[${t}] unknown event with ack -> unknown_event`, async () => {
+    const s = await connected("/", t);
+    const error = envelope(await ack(s, "teleport", { to: "mars" }), "unknown_event");
+    assert.equal(error.message, "unknown event `teleport`");
+    assert.deepEqual(error.details, []);
+  });
+
+  await test(`[${t}] unknown event without ack -> exception unknown_event`, async () => {
+    const s = await connected("/", t);
+    const exception = next(s, "exception");
+    s.emit("teleport", { to: "mars" });
+    envelope(await exception, "unknown_event");
+  });
+
+  await test(`[${t}] shout reaches every lobby client as announcement`, async () => {
+    const a = await connected("/", t);
+    const b = await connected("/", t);
+    const toA = next(a, "announcement");
+    const toB = next(b, "announcement");
+    // A shout without ack answers nothing; with one it answers null.
+    assert.equal(await ack(a, "shout", { text: "hello lobby" }), null);
+    const expected = { text: "hello lobby", from: a.id };
+    assert.deepEqual(await toA, expected);
+    assert.deepEqual(await toB, expected);
+  });
+
+  await test(`[${t}] a panicking handler -> internal, the socket lives on`, async () => {
+    const s = await connected("/", t);
+    const exception = next(s, "exception");
+    s.emit("shout", { text: "panic!" });
+    const error = envelope(await exception, "internal");
+    assert.equal(error.message, "internal error");
+    envelope(await ack(s, "shout", { text: "panic!" }), "internal");
+    assert.equal((await ack(s, "ping", { seq: 7 })).pong, 7);
+  });
+
+  await test(`[${t}] oversize message -> payload_too_large, others unaffected`, async () => {
+    const big = await connected("/", t);
+    const other = await connected("/", t);
+    const pad = "x".repeat(MAX_BYTES + 100);
+    const error = envelope(await ack(big, "ping", { seq: 1, pad }), "payload_too_large");
+    assert.match(error.message, new RegExp(`more than the limit of ${MAX_BYTES}$`));
+    // Without ack: an exception event.
+    const exception = next(big, "exception");
+    big.emit("ping", { seq: 1, pad });
+    envelope(await exception, "payload_too_large");
+    assert.equal((await ack(other, "ping", { seq: 2 })).pong, 2);
+    assert.equal((await ack(big, "ping", { seq: 3 })).pong, 3);
+  });
+
+  await test(`[${t}] /tables/t42 accepted, /tables/nope refused with the parameter`, async () => {
+    const s = await connected("/tables/t42", t);
+    assert.equal(s.connected, true);
+    const message = await refused("/tables/nope", t);
+    assert.equal(message, "invalid namespace `/tables/nope`: /tableId: must match the pattern `^t[0-9]{1,4}$`");
+  });
+
+  await test(`[${t}] say at a table reaches the table only`, async () => {
+    const a = await connected("/tables/t42", t);
+    const b = await connected("/tables/t42", t);
+    const elsewhere = await connected("/tables/t43", t);
+    let leaked = null;
+    elsewhere.on("said", (payload) => {
+      if (payload.text === "good game") leaked = payload;
+    });
+    const toA = next(a, "said");
+    const toB = next(b, "said");
+    a.emit("say", { text: "good game" });
+    const expected = { text: "good game", by: a.id };
+    assert.deepEqual(await toB, expected);
+    assert.deepEqual(await toA, expected);
+    // Anything sent to t43 by mistake was queued before t43's own line.
+    const own = next(elsewhere, "said");
+    elsewhere.emit("say", { text: "other table" });
+    assert.deepEqual(await own, { text: "other table", by: elsewhere.id });
+    assert.equal(leaked, null, `t43 received ${JSON.stringify(leaked)}`);
+  });
+
+  await test(`[${t}] move ack round trip and moved broadcast`, async () => {
+    const a = await connected("/tables/t42", t);
+    const b = await connected("/tables/t42", t);
+    const toA = next(a, "moved");
+    const toB = next(b, "moved");
+    const move = { piece: "knight", to: { x: 5, y: 2 }, annotations: ["!"] };
+    assert.deepEqual(await ack(a, "move", move), { accepted: true, reason: null });
+    const expected = { ...move, by: a.id };
+    assert.deepEqual(await toB, expected);
+    assert.deepEqual(await toA, expected);
+    assert.deepEqual(await ack(a, "move", { piece: "rook", to: { x: 7, y: 7 } }), {
+      accepted: false,
+      reason: "h8 is taken",
+    });
+  });
+
+  await test(`[${t}] move refused by the handler -> validation_failed at /to`, async () => {
+    const s = await connected("/tables/t42", t);
+    const error = envelope(await ack(s, "move", { piece: "king", to: { x: 0, y: 0 } }), "validation_failed");
+    assert.deepEqual(error.details, [{ path: "/to", message: "the king may not go to a1" }]);
+  });
+
+  await test(`[${t}] /admin without credentials -> connect_error`, async () => {
+    const message = await refused("/admin", t);
+    assert.match(message, /^unauthorized: missing /);
+    for (const where of ["admin_key", "Authorization", "x-operator-key"]) {
+      assert.ok(message.includes(where), `${message} should mention ${where}`);
+    }
+  });
+
+  await test(`[${t}] /admin with ?admin_key= -> accepted`, async () => {
+    const s = await connected("/admin", t, { query: { admin_key: KEY } });
+    envelope(await ack(s, "kick", { socketId: "abc" }), "not_implemented");
+  });
+
+  await test(`[${t}] /admin with auth.token -> accepted`, async () => {
+    const s = await connected("/admin", t, { auth: { token: TOKEN } });
+    assert.equal(s.connected, true);
+  });
+
+  await test(`[${t}] /admin with Authorization: Bearer -> accepted`, async () => {
+    const s = await connected("/admin", t, { extraHeaders: { Authorization: `Bearer ${TOKEN}` } });
+    assert.equal(s.connected, true);
+  });
+
+  await test(`[${t}] /admin with x-operator-key header -> accepted`, async () => {
+    const s = await connected("/admin", t, { extraHeaders: { "x-operator-key": KEY } });
+    assert.equal(s.connected, true);
+  });
+
+  await test(`[${t}] /admin with a wrong token -> refused`, async () => {
+    assert.equal(await refused("/admin", t, { auth: { token: "wrong" } }), "unauthorized: invalid token");
+    assert.equal(
+      await refused("/admin", t, { extraHeaders: { Authorization: "Bearer wrong" } }),
+      "unauthorized: invalid token",
+    );
+    assert.equal(await refused("/admin", t, { query: { admin_key: "wrong" } }), "unauthorized: invalid token");
+  });
+
+  await test(`[${t}] kick -> not_implemented, ping on /admin -> unknown_event`, async () => {
+    const s = await connected("/admin", t, { auth: { token: TOKEN } });
+    const error = envelope(await ack(s, "kick", { socketId: "abc" }), "not_implemented");
+    assert.equal(error.message, "`kick` is not implemented");
+    envelope(await ack(s, "ping", { seq: 1 }), "unknown_event");
+  });
+}
+
+await test("[default] polling upgraded to websocket, one manager for two namespaces", async () => {
+  // socket.io-client's defaults: long-polling first, then the upgrade; namespaces multiplexed on one connection.
+  const lobby = io(URL + "/", { reconnection: false, forceNew: true, timeout: WAIT_MS });
+  opened.push(lobby);
+  await new Promise((resolve, reject) => {
+    lobby.once("connect", resolve);
+    lobby.once("connect_error", reject);
+  });
+  const table = lobby.io.socket("/tables/t7");
+  opened.push(table);
+  table.connect();
+  await new Promise((resolve, reject) => {
+    table.once("connect", resolve);
+    table.once("connect_error", reject);
+  });
+  if (lobby.io.engine.transport.name !== "websocket") {
+    await new Promise((resolve) => lobby.io.engine.once("upgrade", resolve));
+  }
+  assert.equal(lobby.io.engine.transport.name, "websocket");
+  assert.equal((await ack(lobby, "ping", { seq: 11 })).pong, 11);
+  assert.deepEqual(await ack(table, "move", { piece: "pawn", to: { x: 1, y: 2 } }), { accepted: true, reason: null });
+});
+
+await test("[websocket] a message over the transport limit closes that connection only", async () => {
+  // The transport limit is twice the message limit, at least 64 KiB.
+  const limit = Math.max(2 * MAX_BYTES, 64 * 1024);
+  const big = await connected("/", "websocket");
+  const other = await connected("/", "websocket");
+  const gone = new Promise((resolve) => big.once("disconnect", resolve));
+  big.emit("ping", { seq: 1, pad: "x".repeat(limit + 1024) });
+  const reason = await gone;
+  assert.equal(reason, "transport close");
+  assert.equal((await ack(other, "ping", { seq: 4 })).pong, 4);
+});
+
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

@@ -1,0 +1,547 @@
+//! `cargo xtask e2e`: the generated server, built, started and driven by real Socket.IO clients.
+//!
+//! 1. Copies the test's handlers (`tests/e2e/arena/handlers.rs`) to `target/e2e/arena/src/handlers.rs`, then
+//!    generates the server for `specs/arena-socketio-v2.yaml` there with `fastsocket-gen rust` (which keeps
+//!    that file: user files are never overwritten; checked).
+//! 2. Builds it (`target/e2e-target/`, its own target folder: the crate is a workspace of its own) and starts
+//!    `arena serve --host 127.0.0.1 --port P` with a free port, known credentials and a small message limit;
+//!    waits for `GET /healthz`.
+//! 3. Runs the suites, each printing one line per case and `N passed, N failed`:
+//!    - `tests/e2e/node/suite.mjs` with socket.io-client 4.8.4 (`npm ci` from its lock file);
+//!    - `tests/e2e/python/suite.py` with python-socketio 5 (installed from `requirements.txt` into the venv
+//!      `target/e2e/venv/`).
+//! 4. Stops the server (SIGTERM, and a kill if it lingers; also when anything above fails or panics), checks
+//!    that it stopped cleanly, prints every case and a closing `N passed, N failed` over all of them.
+//!
+//! The server's log goes to `target/e2e/server.log`. Traffic stays on 127.0.0.1.
+
+use std::fs;
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail, ensure};
+use clap::Args;
+
+/// The spec the server is generated from.
+const SPEC: &str = "specs/arena-socketio-v2.yaml";
+/// The bearer token the server accepts (`auth.token`, `Authorization: Bearer`).
+const TOKEN: &str = "e2e-token-7f3a";
+/// The operator key the server accepts (`?admin_key=`, `x-operator-key`).
+const KEY: &str = "e2e-key-91c2";
+/// `FASTSOCKET_MAX_MESSAGE_BYTES`: small, so that the oversize case stays small too.
+const MAX_MESSAGE_BYTES: usize = 4096;
+/// How long the server may take to answer `/healthz` once started.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long one whole suite may take (each case has its own 10 s bound inside).
+const SUITE_TIMEOUT: Duration = Duration::from_secs(300);
+/// How long the server may take to stop after SIGTERM.
+const STOP_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Arguments of `cargo xtask e2e`.
+#[derive(Debug, Args)]
+pub struct E2eArgs {
+    /// Which clients drive the server.
+    #[arg(long, value_enum, default_value_t = Clients::All)]
+    clients: Clients,
+}
+
+/// The client suites to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Clients {
+    /// Node's socket.io-client and python-socketio.
+    All,
+    /// socket.io-client only.
+    Node,
+    /// python-socketio only.
+    Python,
+}
+
+/// The cases: one line each, and the tally.
+#[derive(Default)]
+struct Tally {
+    passed: usize,
+    failed: usize,
+}
+
+impl Tally {
+    fn ok(&mut self, name: &str) {
+        self.passed += 1;
+        println!("ok {name}");
+    }
+
+    fn fail(&mut self, name: &str, detail: impl std::fmt::Display) {
+        self.failed += 1;
+        let detail = detail
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        println!("FAIL {name}: {detail}");
+    }
+
+    fn check(&mut self, name: &str, outcome: anyhow::Result<()>) {
+        match outcome {
+            Ok(()) => self.ok(name),
+            Err(error) => self.fail(name, format!("{error:#}")),
+        }
+    }
+}
+
+/// Runs the end-to-end test. `Ok(true)` when every case passed.
+pub fn run(args: &E2eArgs) -> anyhow::Result<bool> {
+    let started = Instant::now();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .canonicalize()
+        .context("the repository folder")?;
+    let work = repo.join("target/e2e");
+    let crate_dir = work.join("arena");
+    let mut tally = Tally::default();
+
+    println!("== generate {SPEC} into target/e2e/arena");
+    tally.check(
+        "generator: keeps the user's src/handlers.rs",
+        generate(&repo, &crate_dir),
+    );
+    if tally.failed > 0 {
+        return Ok(finish(&tally, started));
+    }
+
+    println!("== build");
+    let target = repo.join("target/e2e-target");
+    let binary = build(&crate_dir, &target)?;
+
+    // Each client's tools are made ready before the server starts, so that it is not left waiting.
+    let node = matches!(args.clients, Clients::All | Clients::Node);
+    let python = matches!(args.clients, Clients::All | Clients::Python);
+    let node_ready = node.then(|| prepare_node(&repo));
+    let python = python.then(|| prepare_python(&repo, &work));
+
+    println!("== serve");
+    let port = free_port()?;
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let log_path = work.join("server.log");
+    let server = Server::start(&binary, &crate_dir, port, &log_path)?;
+    tally.check(
+        "server: GET /healthz answers 200",
+        server.wait_healthy(addr, START_TIMEOUT),
+    );
+
+    if tally.failed == 0 {
+        let url = format!("http://{addr}");
+        let spec_json = crate_dir.join("src/generated/asyncapi.json");
+        let env = [
+            ("E2E_URL", url.as_str()),
+            ("E2E_TOKEN", TOKEN),
+            ("E2E_KEY", KEY),
+            ("E2E_MAX_BYTES", &MAX_MESSAGE_BYTES.to_string()),
+            ("E2E_SPEC_JSON", &spec_json.to_string_lossy()),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()));
+        if let Some(ready) = node_ready {
+            println!("== node: socket.io-client 4.8.4 (tests/e2e/node/suite.mjs)");
+            match ready {
+                Ok(()) => {
+                    let mut command = Command::new("node");
+                    command
+                        .arg("suite.mjs")
+                        .current_dir(repo.join("tests/e2e/node"));
+                    run_suite("node", command, &env, &mut tally);
+                }
+                Err(error) => tally.fail("node", format!("cannot install the client: {error:#}")),
+            }
+        }
+        if let Some(ready) = python {
+            println!("== python: python-socketio (tests/e2e/python/suite.py)");
+            match ready {
+                Ok(interpreter) => {
+                    let mut command = Command::new(interpreter);
+                    command
+                        .arg("suite.py")
+                        .current_dir(repo.join("tests/e2e/python"));
+                    run_suite("python", command, &env, &mut tally);
+                }
+                Err(error) => tally.fail("python", format!("cannot install the client: {error:#}")),
+            }
+        }
+    }
+
+    println!("== stop");
+    tally.check(
+        "server: stops cleanly on SIGTERM",
+        server.stop().and_then(|status| {
+            ensure!(status.success(), "exit status {status}");
+            Ok(())
+        }),
+    );
+    tally.check(
+        "server: no unexpected panic in its log",
+        check_log(&log_path),
+    );
+    Ok(finish(&tally, started))
+}
+
+fn finish(tally: &Tally, started: Instant) -> bool {
+    println!(
+        "e2e took {:.1} s (server log: target/e2e/server.log)",
+        started.elapsed().as_secs_f64()
+    );
+    println!("{} passed, {} failed", tally.passed, tally.failed);
+    tally.failed == 0
+}
+
+/// Puts the test's handlers in place, then generates around them; checks that the generator kept them.
+fn generate(repo: &Path, crate_dir: &Path) -> anyhow::Result<()> {
+    let ours = fs::read(repo.join("tests/e2e/arena/handlers.rs"))
+        .context("reading tests/e2e/arena/handlers.rs")?;
+    let handlers = crate_dir.join("src/handlers.rs");
+    fs::create_dir_all(crate_dir.join("src"))?;
+    // Written only when it differs, so that an unchanged test does not rebuild the server.
+    if fs::read(&handlers).ok().as_deref() != Some(ours.as_slice()) {
+        fs::write(&handlers, &ours)?;
+    }
+    // `--force`: `src/generated/` here is scratch, rewritten whatever an earlier generator left there (a file
+    // whose hash header no longer matches, say after a change of the hash). It never touches user files.
+    let status = Command::new(cargo())
+        .args([
+            "run",
+            "--quiet",
+            "--package",
+            "fastsocket-gen",
+            "--",
+            "rust",
+            "--force",
+            SPEC,
+            "-o",
+        ])
+        .arg(crate_dir)
+        .current_dir(repo)
+        .status()
+        .context("running fastsocket-gen")?;
+    ensure!(status.success(), "fastsocket-gen failed: {status}");
+    ensure!(
+        fs::read(&handlers)? == ours,
+        "the generator overwrote src/handlers.rs"
+    );
+    // The project's lock file pins the versions the runtime was tested with (cargo drops what is not used).
+    let lock = crate_dir.join("Cargo.lock");
+    if !lock.exists() && repo.join("Cargo.lock").exists() {
+        fs::copy(repo.join("Cargo.lock"), &lock)?;
+    }
+    Ok(())
+}
+
+/// `cargo build` of the generated crate; the path of its binary.
+fn build(crate_dir: &Path, target: &Path) -> anyhow::Result<PathBuf> {
+    let status = Command::new(cargo())
+        .args(["build", "--quiet", "--manifest-path"])
+        .arg(crate_dir.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", target)
+        // No debug info: a faster build and a smaller target folder; backtraces still name the functions.
+        .env("CARGO_PROFILE_DEV_DEBUG", "0")
+        .status()
+        .context("running cargo build")?;
+    ensure!(
+        status.success(),
+        "the generated server does not build: {status}"
+    );
+    let binary = target
+        .join("debug")
+        .join(format!("arena{}", std::env::consts::EXE_SUFFIX));
+    ensure!(binary.exists(), "no binary at {}", binary.display());
+    Ok(binary)
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+/// `npm ci` when `node_modules` is missing or older than the lock file.
+fn prepare_node(repo: &Path) -> anyhow::Result<()> {
+    let dir = repo.join("tests/e2e/node");
+    let version = Command::new("node")
+        .arg("--version")
+        .output()
+        .context("node is not installed")?;
+    ensure!(version.status.success(), "node --version failed");
+    let lock = dir.join("package-lock.json");
+    let installed = dir.join("node_modules/.package-lock.json");
+    if is_newer(&installed, &lock) {
+        return Ok(());
+    }
+    let status = Command::new("npm")
+        .args([
+            "ci",
+            "--no-audit",
+            "--no-fund",
+            "--prefer-offline",
+            "--loglevel=error",
+            "--prefix",
+        ])
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .status()
+        .context("running npm ci (is npm installed?)")?;
+    ensure!(status.success(), "npm ci failed: {status}");
+    Ok(())
+}
+
+/// The venv's interpreter, with `requirements.txt` installed (again when it changed).
+fn prepare_python(repo: &Path, work: &Path) -> anyhow::Result<PathBuf> {
+    let venv = work.join("venv");
+    let python = venv.join("bin/python");
+    if !python.exists() {
+        let status = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .context("running python3 -m venv (is Python 3 installed?)")?;
+        ensure!(status.success(), "python3 -m venv failed: {status}");
+    }
+    let requirements = repo.join("tests/e2e/python/requirements.txt");
+    let wanted = fs::read(&requirements).context("reading requirements.txt")?;
+    let stamp = venv.join("installed-requirements.txt");
+    if fs::read(&stamp).ok().as_deref() != Some(wanted.as_slice()) {
+        let status = Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+            ])
+            .arg(&requirements)
+            .status()
+            .context("running pip install")?;
+        ensure!(status.success(), "pip install failed: {status}");
+        fs::write(&stamp, &wanted)?;
+    }
+    Ok(python)
+}
+
+fn is_newer(a: &Path, b: &Path) -> bool {
+    let modified = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
+    matches!((modified(a), modified(b)), (Some(a), Some(b)) if a >= b)
+}
+
+/// A free port on 127.0.0.1 (the OS picks it; released just before the server binds it).
+fn free_port() -> anyhow::Result<u16> {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).context("finding a free port")?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// The server process; stopped when dropped (an error or a panic on the way included).
+struct Server {
+    child: Option<Child>,
+}
+
+impl Server {
+    fn start(binary: &Path, crate_dir: &Path, port: u16, log: &Path) -> anyhow::Result<Server> {
+        let log = fs::File::create(log).context("creating the server log")?;
+        let mut command = Command::new(binary);
+        command
+            .args(["serve", "--host", "127.0.0.1", "--port", &port.to_string()])
+            // The crate folder holds no `.env`: only what is set here counts.
+            .current_dir(crate_dir)
+            .env("FASTSOCKET_AUTH_TOKENS", format!("{TOKEN},{KEY}"))
+            .env(
+                "FASTSOCKET_MAX_MESSAGE_BYTES",
+                MAX_MESSAGE_BYTES.to_string(),
+            )
+            .env("FASTSOCKET_LOG_FORMAT", "text")
+            .env("RUST_LOG", "info,socketioxide=warn,engineioxide=warn")
+            .env("NO_COLOR", "1")
+            .env("RUST_BACKTRACE", "0")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log);
+        for (key, _) in std::env::vars() {
+            if key.starts_with("FASTSOCKET_")
+                && !matches!(
+                    key.as_str(),
+                    "FASTSOCKET_AUTH_TOKENS"
+                        | "FASTSOCKET_MAX_MESSAGE_BYTES"
+                        | "FASTSOCKET_LOG_FORMAT"
+                )
+            {
+                command.env_remove(&key);
+            }
+        }
+        let child = command
+            .spawn()
+            .with_context(|| format!("starting {}", binary.display()))?;
+        Ok(Server { child: Some(child) })
+    }
+
+    /// Polls `GET /healthz` until it answers 200, the server exits, or `timeout` passes.
+    fn wait_healthy(&self, addr: SocketAddr, timeout: Duration) -> anyhow::Result<()> {
+        let deadline = Instant::now() + timeout;
+        let mut last = String::from("no answer");
+        while Instant::now() < deadline {
+            match http_get(addr, "/healthz") {
+                Ok(response) if response.starts_with("HTTP/1.1 200") => return Ok(()),
+                Ok(response) => last = response.lines().next().unwrap_or_default().to_owned(),
+                Err(error) => last = error.to_string(),
+            }
+            // Nothing to await from outside the process: poll, briefly.
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        bail!("no healthy answer within {timeout:?} ({last}); see target/e2e/server.log")
+    }
+
+    /// SIGTERM, then a kill after [`STOP_TIMEOUT`]; the exit status.
+    fn stop(mut self) -> anyhow::Result<ExitStatus> {
+        let mut child = self.child.take().context("already stopped")?;
+        if let Some(status) = child.try_wait()? {
+            bail!("the server had already exited: {status}");
+        }
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + STOP_TIMEOUT;
+        while Instant::now() < deadline {
+            if let Some(status) = child.try_wait()? {
+                return Ok(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        bail!("still running {STOP_TIMEOUT:?} after SIGTERM: killed")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A minimal HTTP/1.1 GET on loopback: the whole response as text.
+fn http_get(addr: SocketAddr, path: &str) -> std::io::Result<String> {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    Ok(response)
+}
+
+/// Runs one client suite: its case lines go to the tally (named `CLIENT NAME`), its summary is checked
+/// against them.
+fn run_suite(client: &str, mut command: Command, env: &[(String, String); 5], tally: &mut Tally) {
+    command
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let mut child = match command.spawn() {
+        Ok(child) => child,
+        Err(error) => return tally.fail(client, format!("cannot start the suite: {error}")),
+    };
+    let stdout = child.stdout.take().expect("piped");
+    let (lines_tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + SUITE_TIMEOUT;
+    let (mut passed, mut failed) = (0, 0);
+    let mut summary = None;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) => {
+                if let Some(name) = line.strip_prefix("ok ") {
+                    passed += 1;
+                    tally.ok(&format!("{client} {name}"));
+                } else if let Some(rest) = line.strip_prefix("FAIL ") {
+                    failed += 1;
+                    let (name, detail) = rest.split_once(": ").unwrap_or((rest, ""));
+                    tally.fail(&format!("{client} {name}"), detail);
+                } else if let Some(counts) = parse_summary(&line) {
+                    summary = Some(counts);
+                } else {
+                    println!("  {client}| {line}");
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return tally.fail(
+                    client,
+                    format!("the suite did not finish within {SUITE_TIMEOUT:?}"),
+                );
+            }
+        }
+    }
+    let status = child.wait();
+    println!("({client}: {passed} ok, {failed} failed)");
+    match (status, summary) {
+        (Ok(status), Some(counts)) if counts == (passed, failed) => {
+            // The exit status must agree with the count.
+            if status.success() != (failed == 0) {
+                tally.fail(client, format!("exit status {status} with {failed} failed"));
+            }
+        }
+        (Ok(status), Some(counts)) => tally.fail(
+            client,
+            format!("its summary {counts:?} disagrees with its case lines ({passed}, {failed}); exit status {status}"),
+        ),
+        (Ok(status), None) => tally.fail(client, format!("ended without a summary line: exit status {status}")),
+        (Err(error), _) => tally.fail(client, format!("cannot wait for the suite: {error}")),
+    }
+}
+
+/// `N passed, N failed`.
+fn parse_summary(line: &str) -> Option<(usize, usize)> {
+    let (passed, failed) = line.trim().split_once(", ")?;
+    let passed = passed.strip_suffix(" passed")?.parse().ok()?;
+    let failed = failed.strip_suffix(" failed")?.parse().ok()?;
+    Some((passed, failed))
+}
+
+/// The server's log: panics only from the handler that is asked to panic (the panic hook writes
+/// `thread '…' panicked at FILE:LINE:COL:` and the message on the next line).
+fn check_log(path: &Path) -> anyhow::Result<()> {
+    let log = fs::read_to_string(path).context("reading the server log")?;
+    let lines: Vec<&str> = log.lines().collect();
+    let unexpected: Vec<String> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.contains(" panicked at "))
+        .filter(|(i, _)| lines.get(i + 1) != Some(&"shout was asked to panic"))
+        .map(|(i, l)| format!("{l} {}", lines.get(i + 1).unwrap_or(&"")))
+        .collect();
+    ensure!(unexpected.is_empty(), "{}", unexpected.join(" | "));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries() {
+        assert_eq!(parse_summary("58 passed, 0 failed"), Some((58, 0)));
+        assert_eq!(parse_summary("1 passed, 2 failed\n"), Some((1, 2)));
+        assert_eq!(parse_summary("ok 1 passed, 0 failed"), None);
+        assert_eq!(parse_summary("passed, failed"), None);
+    }
+}
