@@ -168,7 +168,7 @@ pub fn readme(cx: &Context<'_>, map: &TypeMap<'_>) -> String {
         }
         let _ = writeln!(
             out,
-            "\nErrors come back in one shape, as the ack's argument or as an `exception` event:\n`{{\"error\": {{\"code\": \"validation_failed\", \"message\": \"…\", \"details\": [{{\"path\": \"/text\", \"message\": \"…\"}}]}}}}`\n(codes: `validation_failed`, `not_implemented`, `unknown_event`, `unauthorized`, `internal`).\n\nConfiguration: see `.env.example`."
+            "\nErrors come back in one shape, as the ack's argument or as an `exception` event:\n`{{\"error\": {{\"code\": \"validation_failed\", \"message\": \"…\", \"details\": [{{\"path\": \"/text\", \"message\": \"…\"}}]}}}}`\n(codes: `validation_failed`, `not_implemented`, `unknown_event`, `unauthorized`, `internal`, `payload_too_large`).\n\nConfiguration: see `.env.example`."
         );
     }
     out
