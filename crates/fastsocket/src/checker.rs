@@ -396,7 +396,13 @@ impl Checker {
         self.integer_bound(n, bound, "<", |o| o == Ordering::Less);
     }
 
-    fn integer_bound(&mut self, n: &Number, bound: i128, operator: &str, ok: impl Fn(Ordering) -> bool) {
+    fn integer_bound(
+        &mut self,
+        n: &Number,
+        bound: i128,
+        operator: &str,
+        ok: impl Fn(Ordering) -> bool,
+    ) {
         if !ok(number::compare_integer(n, bound)) {
             self.fail_with(|| format!("must be {operator} {bound}, found {}", ShowNumber(n)));
         }

@@ -473,14 +473,29 @@ mod tests {
     fn compare_with_integer_bounds_beyond_f64() {
         let max = i128::from(i64::MAX);
         assert_eq!(compare_integer(&num(json!(i64::MAX)), max), Ordering::Equal);
-        assert_eq!(compare_integer(&num(json!(9223372036854775808u64)), max), Ordering::Greater);
+        assert_eq!(
+            compare_integer(&num(json!(9223372036854775808u64)), max),
+            Ordering::Greater
+        );
         // 2^63 as a float is above i64::MAX, and 9.2e18 below it.
-        assert_eq!(compare_integer(&num(json!(9223372036854775808.0)), max), Ordering::Greater);
+        assert_eq!(
+            compare_integer(&num(json!(9223372036854775808.0)), max),
+            Ordering::Greater
+        );
         assert_eq!(compare_integer(&num(json!(9.2e18)), max), Ordering::Less);
         let odd = 9_007_199_254_740_993;
-        assert_eq!(compare_integer(&num(json!(9007199254740992u64)), odd), Ordering::Less);
-        assert_eq!(compare_integer(&num(json!(9007199254740993u64)), odd), Ordering::Equal);
-        assert_eq!(compare_integer(&num(json!(-1.5)), -(1 << 60)), Ordering::Greater);
+        assert_eq!(
+            compare_integer(&num(json!(9007199254740992u64)), odd),
+            Ordering::Less
+        );
+        assert_eq!(
+            compare_integer(&num(json!(9007199254740993u64)), odd),
+            Ordering::Equal
+        );
+        assert_eq!(
+            compare_integer(&num(json!(-1.5)), -(1 << 60)),
+            Ordering::Greater
+        );
         assert_eq!(compare_integer(&num(json!(1e300)), max), Ordering::Greater);
         assert_eq!(compare_integer(&num(json!(-1e300)), -max), Ordering::Less);
     }
