@@ -195,6 +195,7 @@ pub fn run(args: &CorpusArgs) -> anyhow::Result<bool> {
             run_tests: !args.no_tests,
             differential: args.differential.then_some(args.limits),
             crate_prefix: "corpus",
+            server: crate::emit_rust::SERVER,
         };
         let report = crate::emit_rust::compile_gate(&repo, &scratch, &to_emit, &gate)?;
         for (shown, verdict) in &report.verdicts {

@@ -11,8 +11,8 @@ use fastsocket_codegen_rust::{RuntimeDependency, RustOptions};
 use fastsocket_ir::Api;
 use fastsocket_spec::sources::relative_to;
 
-/// Whether the gate builds full servers (needs the runtime's `server` feature) or models only.
-const SERVER: bool = true;
+/// Whether the corpus gate builds full servers (needs the runtime's `server` feature) or models only.
+pub const SERVER: bool = true;
 
 /// One document to compile.
 pub struct Document {
@@ -34,6 +34,8 @@ pub struct GateOptions {
     pub differential: Option<crate::differential::Limits>,
     /// The first word of the crate names (`corpus` → `corpus-v2-streetlights`).
     pub crate_prefix: &'static str,
+    /// Generate full servers, not only the models.
+    pub server: bool,
 }
 
 /// Everything the gate found.
@@ -75,7 +77,7 @@ pub fn compile_gate(
         let options = RustOptions {
             crate_name: crate_name.clone(),
             runtime: RuntimeDependency::Path(relative_to(&runtime, &dir.canonicalize()?)),
-            server: SERVER,
+            server: gate.server,
             mapping: None,
         };
         match fastsocket_codegen_rust::generate(&doc.api, &options) {
@@ -94,9 +96,7 @@ pub fn compile_gate(
                     std::fs::write(&path, contents)?;
                 }
                 if let Some(limits) = &gate.differential {
-                    let t0 = std::time::Instant::now();
                     let plan = crate::differential::plan(&doc.api, limits);
-                    eprintln!("TIMING plan {} {:?}", doc.shown, t0.elapsed());
                     crate::differential::write(&plan, &dir, &crate_name.replace('-', "_"))?;
                     report.plans.insert(doc.shown.clone(), plan.summary());
                 }

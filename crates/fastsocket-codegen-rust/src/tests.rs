@@ -90,3 +90,79 @@ fn generated_crates_of_our_specs() {
         insta::assert_snapshot!(format!("rust@{name}"), shown);
     }
 }
+
+/// Keywords whose generated checks the differential test (`cargo xtask differential`) found missing or wrong.
+#[test]
+fn validators_found_by_the_differential_test() {
+    let text = r#"
+asyncapi: 3.0.0
+info: {title: T, version: '1'}
+channels:
+  c:
+    messages:
+      m:
+        payload:
+          schemaFormat: application/vnd.oai.openapi;version=3.0.0
+          schema:
+            type: object
+            properties:
+              plain: {nullable: true, enum: [a, b]}
+              big: {type: integer, maximum: 9223372036854775807, minimum: 5}
+components:
+  schemas:
+    Card:
+      type: object
+      dependencies:
+        card: [billing]
+        vip: {required: [level], type: object}
+        never: false
+    Pair:
+      type: array
+      items: [{$ref: '#/components/schemas/Stamp'}, {$ref: '#/components/schemas/Stamp'}]
+      additionalItems: false
+    Stamp: {type: integer}
+    Worker:
+      type: object
+      oneOf: [{$ref: '#/components/schemas/Boss'}]
+    Boss:
+      type: object
+      allOf: [{$ref: '#/components/schemas/Worker'}]
+"#;
+    let api = load(
+        &Input::Text {
+            name: "t.yaml".into(),
+            text: text.into(),
+        },
+        &LoadOptions::default(),
+    )
+    .expect("loads")
+    .api;
+    let output = generate(&api, &options()).unwrap();
+    let validators = &output
+        .files
+        .iter()
+        .find(|f| f.path == "src/generated/validators.rs")
+        .unwrap()
+        .contents;
+    let flat: String = validators.split_whitespace().collect::<Vec<_>>().join(" ");
+    for expected in [
+        // `nullable` without `type`: null, or what the other keywords accept.
+        "if value.is_null() { return; }",
+        // An integer bound an f64 cannot hold is compared exactly; small ones as before.
+        "checker.maximum_integer(number, 9223372036854775807);",
+        "checker.minimum(number, 5.0);",
+        // draft-07 `dependencies`.
+        "if object.contains_key(\"card\") { checker.required(object, &[\"billing\"]); }",
+        "if object.contains_key(\"vip\") { checker.required(object, &[\"level\"]);",
+        "if object.contains_key(\"never\") { checker.fail(",
+        // Positions checked alike share one branch.
+        "if index == 0 || index == 1 {",
+        // Schemas that reach themselves in place run under the cycle guard.
+        ".cycle_guard(",
+    ] {
+        assert!(
+            flat.contains(expected),
+            "missing `{expected}` in:\n{validators}"
+        );
+    }
+}

@@ -329,12 +329,29 @@ fn array_keywords(map: &TypeMap<'_>, s: &Schema) -> TokenStream {
         .items
         .map(|item| call(map, item, quote!(item), quote!(checker)));
     if !s.prefix_items.is_empty() {
-        let positional = s.prefix_items.iter().enumerate().map(|(i, t)| {
+        // Positions checked by the same validator share one branch (identical branches are a clippy error), and
+        // positions checked like the items after them need none.
+        let mut groups: Vec<(&str, TypeId, Vec<usize>)> = Vec::new();
+        for (i, t) in s.prefix_items.iter().enumerate() {
+            let name = map.validator(*t);
+            if s.items.is_some_and(|r| map.validator(r) == name) {
+                continue;
+            }
+            match groups.iter_mut().find(|(n, _, _)| *n == name) {
+                Some((_, _, positions)) => positions.push(i),
+                None => groups.push((name, *t, vec![i])),
+            }
+        }
+        let positional = groups.iter().map(|(_, t, positions)| {
             let check = call(map, *t, quote!(item), quote!(checker));
-            let i = Literal::usize_unsuffixed(i);
-            quote!(if index == #i { #check; })
+            let positions = positions.iter().map(|i| Literal::usize_unsuffixed(*i));
+            quote!(if #(index == #positions)||* { #check; })
         });
-        let rest = rest.map(|r| quote!(else { #r; }));
+        let rest = match (groups.is_empty(), rest) {
+            (true, Some(r)) => Some(quote!(#r;)),
+            (false, Some(r)) => Some(quote!(else { #r; })),
+            (_, None) => None,
+        };
         checks.extend(quote! {
             for (index, item) in items.iter().enumerate() {
                 checker.enter_index(index);

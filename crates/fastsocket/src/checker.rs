@@ -558,6 +558,59 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// `Worker: {required: [name], oneOf: [Boss, Staff]}`, `Boss: {required: [full], allOf: [Worker]}`,
+    /// `Staff: {required: [since], allOf: [Worker]}`, as generated code checks them.
+    fn worker(value: &Value, c: &mut Checker) {
+        c.cycle_guard(0, value, |c| {
+            if let Value::Object(object) = value {
+                c.required(object, &["name"]);
+            }
+            let matched = [c.branch(|b| boss(value, b)), c.branch(|b| staff(value, b))];
+            if matched.iter().filter(|m| **m).count() != 1 {
+                c.fail("must match exactly one");
+            }
+        });
+    }
+
+    fn boss(value: &Value, c: &mut Checker) {
+        c.cycle_guard(1, value, |c| {
+            if let Value::Object(object) = value {
+                c.required(object, &["full"]);
+            }
+            worker(value, c);
+        });
+    }
+
+    fn staff(value: &Value, c: &mut Checker) {
+        c.cycle_guard(2, value, |c| {
+            if let Value::Object(object) = value {
+                c.required(object, &["since"]);
+            }
+            worker(value, c);
+        });
+    }
+
+    #[test]
+    fn in_place_cycles_end_and_count_the_reentry_as_valid() {
+        let check = |v: Value| {
+            let mut c = Checker::new();
+            worker(&v, &mut c);
+            c.into_result()
+        };
+        assert!(check(json!({"name": "a", "full": true})).is_ok());
+        assert!(check(json!({"name": "a", "since": "2024"})).is_ok());
+        // Both alternatives match: `oneOf` refuses it.
+        assert!(check(json!({"name": "a", "full": true, "since": "2024"})).is_err());
+        assert!(check(json!({"full": true})).is_err());
+        // The guard is per value: the same schema on another value is checked again.
+        let mut c = Checker::new();
+        let inner = json!({"name": "b"});
+        c.cycle_guard(7, &inner, |c| {
+            c.cycle_guard(7, &json!({}), |c| c.fail("checked"));
+        });
+        assert_eq!(c.violation_count(), 1);
+    }
+
     fn num(v: Value) -> Number {
         match v {
             Value::Number(n) => n,

@@ -13,8 +13,11 @@
 //!
 //! Where the verdicts can still differ from `jsonschema`:
 //!
-//! - bounds and `multipleOf` factors are passed as `f64`, so an integer bound beyond ±2^53 is rounded, where
-//!   `jsonschema` keeps integer bounds exact;
+//! - `multipleOf` factors are passed as `f64`, so an integer factor beyond ±2^53 is rounded, where `jsonschema`
+//!   keeps it exact (bounds that large have exact methods, [`Checker::maximum_integer`] and its siblings);
+//! - a schema that reaches itself without descending into the value (`A: {allOf: [B]}`, `B: {oneOf: [A]}`) is
+//!   undefined in JSON Schema: both stop at the cycle and count the re-entry as valid, but not at the same place
+//!   (see [`Checker::cycle_guard`]);
 //! - a `pattern` that is not an ECMA-262 regular expression makes `jsonschema` refuse the whole schema; here it
 //!   matches nothing (see [`Pattern`]; the generator warns through [`Pattern::compile_error`]);
 //! - `uuid` is asserted (this project registers it with `jsonschema` too), `idn-email`, `idn-hostname` and
