@@ -257,14 +257,7 @@ fn string_keywords(
     if let Some(f) = &s.format {
         checks.extend(quote!(checker.format(text, #f);));
     }
-    if checks.is_empty() {
-        return checks;
-    }
-    quote! {
-        if let ::serde_json::Value::String(text) = value {
-            #checks
-        }
-    }
+    when_value_is(quote!(String(text)), checks)
 }
 
 fn number_keywords(s: &Schema) -> TokenStream {
@@ -302,14 +295,7 @@ fn number_keywords(s: &Schema) -> TokenStream {
     {
         checks.extend(quote!(checker.number_format(number, #f);));
     }
-    if checks.is_empty() {
-        return checks;
-    }
-    quote! {
-        if let ::serde_json::Value::Number(number) = value {
-            #checks
-        }
-    }
+    when_value_is(quote!(Number(number)), checks)
 }
 
 fn array_keywords(map: &TypeMap<'_>, s: &Schema) -> TokenStream {
@@ -376,14 +362,7 @@ fn array_keywords(map: &TypeMap<'_>, s: &Schema) -> TokenStream {
             }
         });
     }
-    if checks.is_empty() {
-        return checks;
-    }
-    quote! {
-        if let ::serde_json::Value::Array(items) = value {
-            #checks
-        }
-    }
+    when_value_is(quote!(Array(items)), checks)
 }
 
 fn object_keywords(map: &TypeMap<'_>, s: &Schema, statics: &RefCell<Statics>) -> TokenStream {
@@ -488,11 +467,16 @@ fn object_keywords(map: &TypeMap<'_>, s: &Schema, statics: &RefCell<Statics>) ->
             }
         });
     }
+    when_value_is(quote!(Object(object)), checks)
+}
+
+/// `checks` guarded by the value's JSON type: each keyword applies to values of one type only.
+fn when_value_is(variant: TokenStream, checks: TokenStream) -> TokenStream {
     if checks.is_empty() {
         return checks;
     }
     quote! {
-        if let ::serde_json::Value::Object(object) = value {
+        if let ::serde_json::Value::#variant = value {
             #checks
         }
     }
@@ -532,14 +516,7 @@ fn dependencies(s: &Schema, statics: &RefCell<Statics>, warnings: &mut Vec<Strin
             }
         });
     }
-    if checks.is_empty() {
-        return checks;
-    }
-    quote! {
-        if let ::serde_json::Value::Object(object) = value {
-            #checks
-        }
-    }
+    when_value_is(quote!(Object(object)), checks)
 }
 
 /// The checks of a `dependencies` schema on the object (see [`dependencies`]).
