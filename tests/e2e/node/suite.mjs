@@ -93,6 +93,38 @@ function next(s, event) {
   });
 }
 
+/** The first `event` whose payload satisfies `wanted`, within the wait. */
+function nextMatching(s, event, wanted) {
+  return new Promise((resolve, reject) => {
+    const listener = (payload) => {
+      if (!wanted(payload)) return;
+      clearTimeout(timer);
+      s.off(event, listener);
+      resolve(payload);
+    };
+    const timer = setTimeout(() => {
+      s.off(event, listener);
+      reject(new Error(`no matching \`${event}\` within ${WAIT_MS} ms`));
+    }, WAIT_MS);
+    s.on(event, listener);
+  });
+}
+
+/**
+ * Connects to a table and waits until the socket is in the table's room. The server joins it in `on_connect`,
+ * which runs after the client is told it is connected, so a broadcast made by another socket right after the
+ * connect could miss it. The socket's own `say` comes back only once it has joined; clients already seated
+ * (`others`) see that line too, and it is consumed here so later waits see only what the test sends.
+ */
+async function seated(path, t, others = []) {
+  const s = await connected(path, t);
+  const text = `seated ${s.id}`;
+  const seen = [s, ...others].map((x) => nextMatching(x, "said", (p) => p.text === text));
+  s.emit("say", { text });
+  await Promise.all(seen);
+  return s;
+}
+
 /** The error envelope, checked for its shape; returns its body. */
 function envelope(answer, code) {
   assert.equal(typeof answer, "object", `an error envelope expected, got ${JSON.stringify(answer)}`);
@@ -304,9 +336,9 @@ for (const t of TRANSPORTS) {
   });
 
   await test(`[${t}] say at a table reaches the table only`, async () => {
-    const a = await connected("/tables/t42", t);
-    const b = await connected("/tables/t42", t);
-    const elsewhere = await connected("/tables/t43", t);
+    const a = await seated("/tables/t42", t);
+    const b = await seated("/tables/t42", t, [a]);
+    const elsewhere = await seated("/tables/t43", t);
     let leaked = null;
     elsewhere.on("said", (payload) => {
       if (payload.text === "good game") leaked = payload;
@@ -325,8 +357,8 @@ for (const t of TRANSPORTS) {
   });
 
   await test(`[${t}] move ack round trip and moved broadcast`, async () => {
-    const a = await connected("/tables/t42", t);
-    const b = await connected("/tables/t42", t);
+    const a = await seated("/tables/t42", t);
+    const b = await seated("/tables/t42", t, [a]);
     const toA = next(a, "moved");
     const toB = next(b, "moved");
     const move = { piece: "knight", to: { x: 5, y: 2 }, annotations: ["!"] };

@@ -168,6 +168,22 @@ def connected(namespace, transport, **options):
     return client.connect()
 
 
+def seated(namespace, transport, others=()):
+    """Connects to a table and waits until the socket is in the table's room.
+
+    The server joins it in `on_connect`, which runs after the client is told it is connected, so a broadcast made
+    by another socket right after the connect could miss it. The socket's own `say` comes back only once it has
+    joined; clients already seated (`others`) see that line too, and it is consumed here.
+    """
+    client = connected(namespace, transport)
+    text = f"seated {client.sid}"
+    client.emit("say", {"text": text})
+    for seen in (client, *others):
+        while seen.next("said")["text"] != text:
+            pass
+    return client
+
+
 def refused(namespace, transport, **options):
     client = Client(namespace, transport, **options)
     opened.append(client)
@@ -370,9 +386,9 @@ def cases(t):
         )
 
     def say():
-        a = connected("/tables/t42", t)
-        b = connected("/tables/t42", t)
-        elsewhere = connected("/tables/t43", t)
+        a = seated("/tables/t42", t)
+        b = seated("/tables/t42", t, [a])
+        elsewhere = seated("/tables/t43", t)
         a.emit("say", {"text": "good game"})
         expected = {"text": "good game", "by": a.sid}
         eq(b.next("said"), expected)
@@ -383,8 +399,8 @@ def cases(t):
         eq(elsewhere.pending("said"), [])
 
     def move_round_trip():
-        a = connected("/tables/t42", t)
-        b = connected("/tables/t42", t)
+        a = seated("/tables/t42", t)
+        b = seated("/tables/t42", t, [a])
         move = {"piece": "knight", "to": {"x": 5, "y": 2}, "annotations": ["!"]}
         eq(a.call("move", move), {"accepted": True, "reason": None})
         expected = {**move, "by": a.sid}
