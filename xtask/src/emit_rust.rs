@@ -295,7 +295,12 @@ fn tests(
             .entry(shown.clone())
             .or_insert_with(|| Ok(String::new()));
         match entry {
-            Ok(text) if output.status.success() => text.push_str(", examples round-trip"),
+            // A crate has several test executables (lib, bin): report the verdict once.
+            Ok(text) if output.status.success() => {
+                if !text.ends_with(ROUND_TRIP) {
+                    text.push_str(ROUND_TRIP);
+                }
+            }
             Ok(_) => {
                 let first = stdout
                     .lines()
@@ -309,3 +314,6 @@ fn tests(
     println!("generated example tests: {passed} passed, {failed} failed");
     Ok(())
 }
+
+/// Appended to a crate's verdict when all its example test executables pass.
+const ROUND_TRIP: &str = ", examples round-trip";
