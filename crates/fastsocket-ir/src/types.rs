@@ -419,13 +419,7 @@ impl Schema {
         out.extend(self.prefix_items.iter().copied());
         out.extend(self.items);
         out.extend(self.contains);
-        out.extend(self.all_of.iter().copied());
-        out.extend(self.any_of.iter().copied());
-        out.extend(self.one_of.iter().copied());
-        out.extend(self.not);
-        out.extend(self.if_schema);
-        out.extend(self.then_schema);
-        out.extend(self.else_schema);
+        out.extend(self.in_place_children());
         out
     }
 
