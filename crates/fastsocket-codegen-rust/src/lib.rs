@@ -8,13 +8,12 @@
 mod docs;
 mod examples;
 mod kinds;
-mod mapping;
 mod models;
 mod server;
 mod user_files;
 mod validators;
 
-pub use mapping::Mapping;
+pub use fastsocket_ir::socketio::Mapping;
 
 use fastsocket_ir::Api;
 use proc_macro2::TokenStream;
@@ -92,7 +91,7 @@ pub fn generate(api: &Api, options: &RustOptions) -> Result<Output, EmitError> {
         None => Mapping::detect(api),
     };
     let namespaces = if options.server {
-        let (namespaces, notes) = mapping::namespaces(api, mapping);
+        let (namespaces, notes) = fastsocket_ir::socketio::namespaces(api, mapping);
         output.warnings.extend(notes);
         Some(namespaces)
     } else {

@@ -10,8 +10,8 @@ use quote::{format_ident, quote};
 
 use crate::docs::doc_attrs;
 use crate::kinds::TypeMap;
-use crate::mapping::{Event, Namespace};
 use crate::models::type_ident;
+use fastsocket_ir::socketio::{Event, Namespace};
 
 /// The server module for the given namespaces.
 pub fn server(api: &Api, map: &TypeMap<'_>, namespaces: &[Namespace]) -> TokenStream {

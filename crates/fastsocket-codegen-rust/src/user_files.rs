@@ -7,8 +7,8 @@ use fastsocket_ir::Api;
 
 use crate::docs;
 use crate::kinds::TypeMap;
-use crate::mapping::{Mapping, Namespace};
 use crate::{RuntimeDependency, RustOptions};
+use fastsocket_ir::socketio::{Mapping, Namespace};
 
 /// What the user files are made from.
 pub struct Context<'a> {

@@ -12,6 +12,7 @@
 pub mod json_schema;
 mod model;
 pub mod naming;
+pub mod socketio;
 mod types;
 
 pub use model::*;

@@ -6,8 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use fastsocket_ir::naming::{NameScope, rust_field_name, type_name};
-use fastsocket_ir::{Action, Api, Channel, MessageId, SecurityRequirement, TypeId};
+use crate::naming::{NameScope, rust_field_name, type_name};
+use crate::{Action, Api, Channel, MessageId, SecurityRequirement, TypeId};
 
 /// How channels become Socket.IO namespaces and events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
