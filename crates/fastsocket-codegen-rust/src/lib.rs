@@ -41,34 +41,7 @@ pub struct RustOptions {
     pub mapping: Option<Mapping>,
 }
 
-/// Who owns a generated file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Owner {
-    /// Rewritten on every generation: never edit by hand.
-    Generator,
-    /// Written once, then the user's: never overwritten.
-    User,
-}
-
-/// One file of the generated crate.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutputFile {
-    /// The path inside the crate, `/`-separated.
-    pub path: String,
-    /// The contents (without the ownership header, which the writer adds).
-    pub contents: String,
-    /// Who owns it.
-    pub owner: Owner,
-}
-
-/// Everything one generation produces.
-#[derive(Debug, Clone, Default)]
-pub struct Output {
-    /// The files, in a fixed order.
-    pub files: Vec<OutputFile>,
-    /// What could not be expressed exactly (the validators still enforce it) and similar notes.
-    pub warnings: Vec<String>,
-}
+pub use fastsocket_ir::output::{Output, OutputFile, Owner};
 
 /// Why generation failed: a bug in the emitter, never the document's fault (which the loader reports).
 #[derive(Debug, thiserror::Error)]

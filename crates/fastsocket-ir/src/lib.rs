@@ -12,6 +12,7 @@
 pub mod json_schema;
 mod model;
 pub mod naming;
+pub mod output;
 pub mod socketio;
 mod types;
 
