@@ -80,6 +80,33 @@ pub enum Command {
         #[command(flatten)]
         load: LoadArgs,
     },
+    /// Generate a Vite + Vue 3 + TypeScript client: types, validators, typed socket.io-client, composables,
+    /// components and Vitest specs.
+    ///
+    /// Files under `src/generated/` are the generator's and are rewritten when they change; `package.json`,
+    /// `App.vue`, `main.ts`, the configs and the README are yours after the first run and never overwritten.
+    Vue {
+        /// The document (YAML or JSON), or `-` for standard input.
+        spec: String,
+        /// The folder to write the project into (created if missing).
+        #[arg(short, long, value_name = "DIR")]
+        out: PathBuf,
+        /// The npm package name [default: from the document's title].
+        #[arg(long)]
+        package_name: Option<String>,
+        /// Write nothing; exit 1 and list the files that would change (for CI).
+        #[arg(long)]
+        check: bool,
+        /// Overwrite generated files even if they were edited by hand.
+        #[arg(long)]
+        force: bool,
+        /// How channels become Socket.IO namespaces and events [default: as for `rust`].
+        #[arg(long, value_enum)]
+        mapping: Option<MappingArg>,
+        /// How `$ref`s are read.
+        #[command(flatten)]
+        load: LoadArgs,
+    },
     /// Print the intermediate representation that the emitters read, as JSON.
     Ir {
         /// The document (YAML or JSON), or `-` for standard input.
@@ -174,6 +201,22 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             strict,
             load,
         }),
+        Command::Vue {
+            spec,
+            out,
+            package_name,
+            check,
+            force,
+            mapping,
+            load,
+        } => vue(VueArgs {
+            spec,
+            out,
+            package_name,
+            mode: WriteMode { check, force },
+            mapping: mapping.map(MappingArg::into_mapping),
+            load,
+        }),
         Command::Ir { schema: true, .. } => {
             print_json(&fastsocket_ir::Api::json_schema())?;
             Ok(ExitCode::SUCCESS)
@@ -228,15 +271,9 @@ struct RustArgs {
 
 fn rust(args: RustArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let loaded = match load_spec(&args.spec, &args.load)? {
-        Ok(loaded) => loaded,
-        Err(report) => {
-            print_diagnostics(&report.diagnostics);
-            print_summary(&report);
-            return Ok(ExitCode::from(EXIT_INVALID));
-        }
+    let Some(loaded) = load_for_generation(&args.spec, &args.load)? else {
+        return Ok(ExitCode::from(EXIT_INVALID));
     };
-    print_diagnostics(&loaded.report.diagnostics);
     if args.strict
         && loaded
             .report
@@ -262,12 +299,50 @@ fn rust(args: RustArgs) -> anyhow::Result<ExitCode> {
             mapping: args.mapping,
         },
     )?;
+    write_and_report(&args.out, &output, args.mode, started)
+}
+
+struct VueArgs {
+    spec: String,
+    out: PathBuf,
+    package_name: Option<String>,
+    mode: WriteMode,
+    mapping: Option<Mapping>,
+    load: LoadArgs,
+}
+
+fn vue(args: VueArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let Some(loaded) = load_for_generation(&args.spec, &args.load)? else {
+        return Ok(ExitCode::from(EXIT_INVALID));
+    };
+    let package_name = args
+        .package_name
+        .unwrap_or_else(|| format!("{}-client", default_crate_name(&loaded.api.info.title)));
+    let output = fastsocket_codegen_vue::generate(
+        &loaded.api,
+        &fastsocket_codegen_vue::VueOptions {
+            package_name,
+            mapping: args.mapping,
+        },
+    )?;
+    write_and_report(&args.out, &output, args.mode, started)
+}
+
+/// Writes (or checks) the generated files and prints what happened; the exit code says whether `--check` found
+/// stale files.
+fn write_and_report(
+    out: &Path,
+    output: &fastsocket_ir::output::Output,
+    mode: WriteMode,
+    started: Instant,
+) -> anyhow::Result<ExitCode> {
     for warning in &output.warnings {
         eprintln!("warning: {warning}");
     }
-    let summary = crate::write::write_files(&args.out, &output.files, args.mode)?;
+    let summary = crate::write::write_files(out, &output.files, mode)?;
     let elapsed = started.elapsed();
-    if args.mode.check {
+    if mode.check {
         if summary.written.is_empty() {
             eprintln!(
                 "up to date: {} file(s) checked in {elapsed:.0?}",
@@ -289,7 +364,7 @@ fn rust(args: RustArgs) -> anyhow::Result<ExitCode> {
         summary.written.len(),
         summary.unchanged.len(),
         summary.kept.len(),
-        args.out.display()
+        out.display()
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -368,6 +443,24 @@ fn load_spec(
         Ok(loaded) => Ok(Ok(loaded)),
         Err(LoadError::Invalid(report)) => Ok(Err(report)),
         Err(err @ LoadError::Io { .. }) => Err(err.into()),
+    }
+}
+
+/// Loads a document for an emitter, printing its diagnostics; `None` when it is invalid (nothing to generate).
+fn load_for_generation(
+    spec: &str,
+    load: &LoadArgs,
+) -> anyhow::Result<Option<fastsocket_spec::Loaded>> {
+    match load_spec(spec, load)? {
+        Ok(loaded) => {
+            print_diagnostics(&loaded.report.diagnostics);
+            Ok(Some(loaded))
+        }
+        Err(report) => {
+            print_diagnostics(&report.diagnostics);
+            print_summary(&report);
+            Ok(None)
+        }
     }
 }
 

@@ -54,6 +54,40 @@ pub fn to_json_schema_inlined(types: &TypeSpace, root: TypeId) -> Value {
     Writer::new(types, root, true).finish()
 }
 
+/// One JSON Schema document (draft-07) holding every type reachable from `roots` under `definitions` as `T{id}`,
+/// with no root keywords: a client addresses a type as `#/definitions/T{id}` (every root is written there). Each
+/// definition is written as by [`to_json_schema`], so a type means the same here as there; shared types are written
+/// once, which keeps a bundle for hundreds of messages small.
+///
+/// # Panics
+/// When a root or a type it reaches is not in `types`.
+pub fn to_json_schema_bundle(types: &TypeSpace, roots: impl IntoIterator<Item = TypeId>) -> Value {
+    let mut definitions: BTreeMap<TypeId, Value> = BTreeMap::new();
+    for root in roots {
+        if definitions.contains_key(&root) {
+            continue;
+        }
+        let Value::Object(mut document) = to_json_schema(types, root) else {
+            definitions.insert(root, inline_body(types, root).unwrap_or(Value::Bool(true)));
+            continue;
+        };
+        if let Some(Value::Object(shared)) = document.remove("definitions") {
+            for (name, body) in shared {
+                if let Some(id) = name.strip_prefix('T').and_then(|n| n.parse().ok()) {
+                    definitions.entry(TypeId(id)).or_insert(body);
+                }
+            }
+        }
+        document.remove("$schema");
+        definitions.insert(root, Value::Object(document));
+    }
+    let map: Map<String, Value> = definitions
+        .into_iter()
+        .map(|(id, body)| (def_name(id), body))
+        .collect();
+    json!({ "$schema": DRAFT_07, "definitions": map })
+}
+
 /// The name of a type under `definitions`.
 pub fn def_name(id: TypeId) -> String {
     format!("T{}", id.0)
