@@ -22,7 +22,9 @@ pub struct CorpusArgs {
     #[arg(long)]
     verbose: bool,
     /// Also generate code for every document that loads, and build it: `rust` generates one crate per document
-    /// into `target/corpus-rust/`, then runs `cargo clippy -D warnings` and the generated example tests there.
+    /// into `target/corpus-rust/`, then runs `cargo clippy -D warnings` and the generated example tests there;
+    /// `vue` generates one Vue client per document into `target/corpus-vue/`, type-checks them all with one
+    /// `vue-tsc --noEmit` (strict) and runs all their generated Vitest specs with one `vitest run`.
     #[arg(long, value_enum)]
     emit: Option<Emit>,
     /// With `--emit rust`: build only, do not run the generated tests.
@@ -41,6 +43,8 @@ pub struct CorpusArgs {
 pub enum Emit {
     /// Rust crates (models, validators, example tests).
     Rust,
+    /// Vue/TypeScript clients (types, validators, client, composables, components, Vitest specs).
+    Vue,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,6 +217,25 @@ pub fn run(args: &CorpusArgs) -> anyhow::Result<bool> {
             let differing = crate::differential::report(&to_emit, &report, "differential ");
             passed -= differing.len();
             failed += differing.len();
+        }
+    }
+    if args.emit == Some(Emit::Vue) {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let scratch = repo.join("target/corpus-vue");
+        let documents: Vec<(String, fastsocket_ir::Api)> = to_emit
+            .iter()
+            .map(|d| (d.shown.clone(), d.api.clone()))
+            .collect();
+        for (shown, verdict) in crate::vue::corpus_gate(&repo, &scratch, &documents)? {
+            match verdict {
+                Ok(what) => println!("ok   vue {shown}: {what}"),
+                Err(why) => {
+                    let first = why.lines().take(8).collect::<Vec<_>>().join("\n       ");
+                    println!("FAIL vue {shown}: {first}");
+                    passed -= 1;
+                    failed += 1;
+                }
+            }
         }
     }
     println!(

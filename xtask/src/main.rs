@@ -5,8 +5,12 @@ mod corpus;
 mod differential;
 mod e2e;
 mod emit_rust;
+mod vue;
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use anyhow::Context;
 
 use clap::{Parser, Subcommand};
 
@@ -41,6 +45,14 @@ enum Task {
     /// Needs node/npm and python3 (the clients are installed from their pinned lock files into
     /// `tests/e2e/node/node_modules` and `target/e2e/venv`). Prints one line per case and `N passed, N failed`.
     E2e(e2e::E2eArgs),
+    /// Generate the Vue client of each of our specs into `target/vue/`, then run `vue-tsc --noEmit` (strict, with
+    /// the type tests of `tests/vue/type-tests.ts` in the chat client), `vitest run` (the generated specs, and the
+    /// cross-check of the TypeScript validators against the Rust validators' verdicts on the differential test's
+    /// cases) and `vite build`.
+    ///
+    /// Needs node/npm: the toolchain pinned in `tests/vue/package-lock.json` is installed once with `npm ci` and
+    /// linked into every project. Prints one line per step and `N passed, N failed`.
+    Vue(vue::VueArgs),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +60,7 @@ fn main() -> ExitCode {
         Task::Corpus(args) => corpus::run(&args),
         Task::Differential(args) => differential::run(&args),
         Task::E2e(args) => e2e::run(&args),
+        Task::Vue(args) => vue::run(&args),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,
@@ -57,4 +70,22 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `specs/*.yaml|json` and `specs/multi-file/asyncapi.yaml`, sorted.
+pub(crate) fn our_specs(repo: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let specs = repo.join("specs");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&specs)
+        .with_context(|| specs.display().to_string())?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("yaml" | "json")
+            )
+        })
+        .collect();
+    paths.push(specs.join("multi-file/asyncapi.yaml"));
+    paths.sort();
+    Ok(paths)
 }

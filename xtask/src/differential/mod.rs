@@ -773,18 +773,7 @@ pub fn run(args: &DifferentialArgs) -> anyhow::Result<bool> {
     let mut documents = Vec::new();
     let mut failed = 0usize;
     let specs = repo.join("specs");
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&specs)
-        .with_context(|| specs.display().to_string())?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            matches!(
-                p.extension().and_then(|e| e.to_str()),
-                Some("yaml" | "json")
-            )
-        })
-        .collect();
-    paths.sort();
-    paths.push(specs.join("multi-file/asyncapi.yaml"));
+    let paths = crate::our_specs(&repo)?;
     for path in paths {
         let shown = format!(
             "specs/{}",
