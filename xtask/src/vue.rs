@@ -177,7 +177,8 @@ pub fn corpus_gate(
         scratch.join("vitest.config.ts"),
         "import vue from \"@vitejs/plugin-vue\";\nimport { defineConfig } from \"vitest/config\";\n\n\
          export default defineConfig({\n  plugins: [vue()],\n  test: { environment: \"happy-dom\", \
-         include: [\"*/src/**/*.test.ts\"] },\n});\n",
+         include: [\"*/src/**/*.test.ts\"], \
+         isolate: false },\n});\n",
     )?;
     let typecheck = npx(scratch, "vue-tsc", &["--noEmit", "-p", "tsconfig.json"]);
     let mut type_errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -196,6 +197,12 @@ pub fn corpus_gate(
         }
     }
     let tests = vitest(scratch, scratch)?;
+    println!(
+        "generated vue tests: {} passed, {} failed (one vitest run over {} projects)",
+        tests.passed,
+        tests.failed,
+        folders.len()
+    );
     for (folder, shown) in &folders {
         let verdict = if let Some(errors) = type_errors.get(folder) {
             Err(format!(
