@@ -102,7 +102,7 @@ pub async fn serve<A: Authenticator>(
     );
     register(&app);
 
-    let mut router = Router::new().route("/healthz", get(healthz)).route(
+    let mut api = Router::new().route("/healthz", get(healthz)).route(
         "/asyncapi.json",
         get(move || async move {
             (
@@ -112,14 +112,17 @@ pub async fn serve<A: Authenticator>(
         }),
     );
     if let Some(site) = &site {
-        // The fallback, added before the layers so that CORS and tracing wrap it too.
         let site = site.clone();
-        router = router.fallback(move |request: axum::extract::Request| {
+        api = api.fallback(move |request: axum::extract::Request| {
             let site = site.clone();
             async move { site.respond(request).await }
         });
     }
-    let router = router
+    // The layers wrap one service, once: axum layers each route and each method of a route separately, and
+    // every copy of the Socket.IO layer would hold its own Engine.IO sessions (a long-polling handshake made
+    // through one copy and its next POST routed through another fail with "Session ID unknown").
+    let router = Router::new()
+        .fallback_service(api)
         .layer(io_layer)
         .layer(cors)
         .layer(TraceLayer::new_for_http());

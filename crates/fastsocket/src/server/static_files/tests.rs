@@ -60,10 +60,12 @@ impl Answer {
 }
 
 /// One request, sent as written (no client-side path normalisation: `..` reaches the server).
-async fn request(addr: SocketAddr, method: &str, path: &str) -> Answer {
+async fn request(addr: SocketAddr, method: &str, path: &str, body: &str) -> Answer {
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let length = body.len();
     let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: text/plain;charset=UTF-8\r\n\
+         Content-Length: {length}\r\nConnection: close\r\n\r\n{body}"
     );
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut raw = Vec::new();
@@ -83,7 +85,7 @@ async fn request(addr: SocketAddr, method: &str, path: &str) -> Answer {
 }
 
 async fn get(addr: SocketAddr, path: &str) -> Answer {
-    request(addr, "GET", path).await
+    request(addr, "GET", path, "").await
 }
 
 #[tokio::test]
@@ -133,7 +135,7 @@ async fn hashed_assets_are_immutable_and_missing_files_are_404() {
         assert_eq!(answer.status, 404, "{path}: {}", answer.head);
         assert_eq!(answer.header("cache-control"), None, "{path}");
     }
-    let post = request(addr, "POST", "/rooms/general").await;
+    let post = request(addr, "POST", "/rooms/general", "").await;
     assert_eq!(post.status, 405, "{}", post.head);
     handle.shutdown().await.unwrap();
 }
@@ -156,6 +158,19 @@ async fn api_routes_and_socket_io_are_not_shadowed() {
         "{}",
         handshake.body
     );
+    // The session lives on for the next long-polling request, whatever its method (each method of a route
+    // used to get its own copy of the Socket.IO layer, and with it its own sessions).
+    let sid = handshake
+        .body
+        .split("\"sid\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap();
+    let open = format!("/socket.io/?EIO=4&transport=polling&sid={sid}");
+    // `40`: the Socket.IO CONNECT packet for `/` (no such namespace here: the answer comes on the next GET).
+    let post = request(addr, "POST", &open, "40").await;
+    assert_eq!(post.status, 200, "{} {}", post.head, post.body);
+    assert_eq!(post.body, "ok");
     handle.shutdown().await.unwrap();
 }
 
