@@ -1,10 +1,13 @@
 //! Project automation. `cargo xtask corpus DIR` checks a folder of AsyncAPI documents; `cargo xtask differential`
-//! compares the generated validators with the `jsonschema` crate.
+//! compares the generated validators with the `jsonschema` crate; `cargo xtask e2e` and `cargo xtask chat-interop`
+//! drive generated servers with real clients; `cargo xtask examples` regenerates the checked-in examples.
 
+mod chat_interop;
 mod corpus;
 mod differential;
 mod e2e;
 mod emit_rust;
+mod examples;
 
 use std::process::ExitCode;
 
@@ -41,6 +44,13 @@ enum Task {
     /// Needs node/npm and python3 (the clients are installed from their pinned lock files into
     /// `tests/e2e/node/node_modules` and `target/e2e/venv`). Prints one line per case and `N passed, N failed`.
     E2e(e2e::E2eArgs),
+    /// Regenerate the checked-in examples (`examples/chat/server`) from their specs; with `--check`, write
+    /// nothing and fail when one is stale. Prints one line per example and `N passed, N failed`.
+    Examples(examples::ExamplesArgs),
+    /// Build the checked-in chat server (`examples/chat/server`), serve it with a stand-in static client, and
+    /// drive it with socket.io-client (websocket and polling), python-socketio and rust_socketio: acks, rooms,
+    /// validation errors, auth. Prints one line per case and `N passed, N failed`.
+    ChatInterop(chat_interop::ChatInteropArgs),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +58,8 @@ fn main() -> ExitCode {
         Task::Corpus(args) => corpus::run(&args),
         Task::Differential(args) => differential::run(&args),
         Task::E2e(args) => e2e::run(&args),
+        Task::Examples(args) => examples::run(&args),
+        Task::ChatInterop(args) => chat_interop::run(&args),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

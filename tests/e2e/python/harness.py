@@ -228,3 +228,11 @@ def finish():
     print(f"{passed} passed, {failed} failed", flush=True)
     # Client threads may still be winding down: leave without waiting for them.
     os._exit(0 if failed == 0 else 1)
+
+
+def run_cases(cases):
+    """Runs `cases(transport)` (a list of `(name, body)`) over every transport, then `finish`."""
+    for transport in TRANSPORTS:
+        for name, body in cases(transport):
+            test(f"[{transport}] {name}", body)
+    finish()

@@ -19,15 +19,14 @@ from datetime import datetime, timezone
 import requests
 
 from harness import (
-    TRANSPORTS,
     WAIT,
     connected,
     envelope,
     eq,
-    finish,
     paths,
     refused,
     required,
+    run_cases,
     serve_at,
     test,
 )
@@ -289,8 +288,4 @@ def cases(t):
     ]
 
 
-for transport in TRANSPORTS:
-    for name, body in cases(transport):
-        test(f"[{transport}] {name}", body)
-
-finish()
+run_cases(cases)
