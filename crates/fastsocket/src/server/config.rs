@@ -213,6 +213,11 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_static_folder_is_refused_not_the_current_one() {
+        assert!(Cli::try_parse_from(["server", "serve", "--static", ""]).is_err());
+    }
+
+    #[test]
     fn no_command_and_others() {
         assert!(parse(&[]).command.is_none());
         assert!(matches!(parse(&["events"]).command, Some(Command::Events)));
