@@ -168,6 +168,9 @@ for (const t of TRANSPORTS) {
     const denied = await ack(lobby, "join_room", { roomId: room });
     assert.equal(denied.status, "denied");
     assert.match(denied.error, /banned/);
+    // The room itself lets the banned user in for a moment only.
+    const back = socket(`/rooms/${room}`, t, { query: { username: name } });
+    assert.equal(await new Promise((resolve) => back.once("disconnect", resolve)), "io server disconnect");
     assert.deepEqual(paths(await ack(admin, "kick_user", { userId: "nope" })), ["/userId"]);
   });
 }

@@ -302,7 +302,12 @@ impl admin::AdminHandlers for Handlers {
     ) -> Result<KickUserAck, HandlerError> {
         // The schema bounds `banMinutes` to 0..=525600.
         let ban_minutes = u32::try_from(payload.ban_minutes).unwrap_or(0);
-        let sockets = self.state().kick(&payload.user_id, ban_minutes);
+        let doomed = self.state().kick(&payload.user_id, ban_minutes);
+        let sockets = doomed.len();
+        for socket in doomed {
+            // Already gone (it left meanwhile) is as good as kicked.
+            let _ = socket.disconnect();
+        }
         tracing::info!(user = %payload.user_id.0, sockets, reason = ?payload.reason, "kicked");
         Ok(KickUserAck {
             kicked: sockets > 0,

@@ -75,9 +75,10 @@ impl State {
         Some(left.as_secs().div_ceil(60).max(1))
     }
 
-    /// Disconnects every socket of `user` in every namespace, bans them for `ban_minutes` when that is not
-    /// zero, and says how many sockets were closed.
-    pub fn kick(&mut self, user: &UserId, ban_minutes: u32) -> usize {
+    /// Forgets every socket of `user` in every namespace and returns them for the caller to disconnect once
+    /// the state is unlocked (a disconnect runs the socket's disconnect handler, which locks the state too);
+    /// bans the user for `ban_minutes` when that is not zero.
+    pub fn kick(&mut self, user: &UserId, ban_minutes: u32) -> Vec<SocketRef> {
         if ban_minutes > 0 {
             let ban = Duration::from_secs(u64::from(ban_minutes) * 60);
             self.bans.insert(user.0, Instant::now() + ban);
@@ -88,13 +89,11 @@ impl State {
             .filter(|(_, connected)| connected.user == user.0)
             .map(|(id, _)| id.clone())
             .collect();
-        for id in &doomed {
-            if let Some(connected) = self.sockets.remove(id) {
-                // Its disconnect handler runs later, in its own task; the socket is already forgotten here.
-                let _ = connected.socket.disconnect();
-            }
-        }
-        doomed.len()
+        doomed
+            .iter()
+            .filter_map(|id| self.sockets.remove(id))
+            .map(|connected| connected.socket)
+            .collect()
     }
 
     /// How many sockets are connected, over all namespaces.
