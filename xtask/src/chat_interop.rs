@@ -116,30 +116,10 @@ pub fn run(args: &ChatInteropArgs) -> anyhow::Result<bool> {
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
         if let Some(ready) = node_ready {
-            println!("== node: socket.io-client 4.8.4 (tests/e2e/node/chat.mjs)");
-            match ready {
-                Ok(()) => {
-                    let mut command = Command::new("node");
-                    command
-                        .arg("chat.mjs")
-                        .current_dir(repo.join("tests/e2e/node"));
-                    e2e::run_suite("node", command, &env, &mut tally);
-                }
-                Err(error) => tally.fail("node", format!("cannot install the client: {error:#}")),
-            }
+            e2e::run_client_suite(&repo, "node", ready, "chat.mjs", &env, &mut tally);
         }
         if let Some(ready) = python {
-            println!("== python: python-socketio (tests/e2e/python/chat.py)");
-            match ready {
-                Ok(interpreter) => {
-                    let mut command = Command::new(interpreter);
-                    command
-                        .arg("chat.py")
-                        .current_dir(repo.join("tests/e2e/python"));
-                    e2e::run_suite("python", command, &env, &mut tally);
-                }
-                Err(error) => tally.fail("python", format!("cannot install the client: {error:#}")),
-            }
+            e2e::run_client_suite(&repo, "python", ready, "chat.py", &env, &mut tally);
         }
         if wants(Clients::Rust) {
             println!(

@@ -152,30 +152,10 @@ pub fn run(args: &E2eArgs) -> anyhow::Result<bool> {
         ]
         .map(|(k, v)| (k.to_owned(), v.to_owned()));
         if let Some(ready) = node_ready {
-            println!("== node: socket.io-client 4.8.4 (tests/e2e/node/suite.mjs)");
-            match ready {
-                Ok(()) => {
-                    let mut command = Command::new("node");
-                    command
-                        .arg("suite.mjs")
-                        .current_dir(repo.join("tests/e2e/node"));
-                    run_suite("node", command, &env, &mut tally);
-                }
-                Err(error) => tally.fail("node", format!("cannot install the client: {error:#}")),
-            }
+            run_client_suite(&repo, "node", ready, "suite.mjs", &env, &mut tally);
         }
         if let Some(ready) = python {
-            println!("== python: python-socketio (tests/e2e/python/suite.py)");
-            match ready {
-                Ok(interpreter) => {
-                    let mut command = Command::new(interpreter);
-                    command
-                        .arg("suite.py")
-                        .current_dir(repo.join("tests/e2e/python"));
-                    run_suite("python", command, &env, &mut tally);
-                }
-                Err(error) => tally.fail("python", format!("cannot install the client: {error:#}")),
-            }
+            run_client_suite(&repo, "python", ready, "suite.py", &env, &mut tally);
         }
     }
 
@@ -277,8 +257,8 @@ pub(crate) fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 
-/// `npm ci` when `node_modules` is missing or older than the lock file.
-pub(crate) fn prepare_node(repo: &Path) -> anyhow::Result<()> {
+/// `npm ci` when `node_modules` is missing or older than the lock file; the interpreter (`node`).
+pub(crate) fn prepare_node(repo: &Path) -> anyhow::Result<PathBuf> {
     let dir = repo.join("tests/e2e/node");
     let version = Command::new("node")
         .arg("--version")
@@ -288,7 +268,7 @@ pub(crate) fn prepare_node(repo: &Path) -> anyhow::Result<()> {
     let lock = dir.join("package-lock.json");
     let installed = dir.join("node_modules/.package-lock.json");
     if is_newer(&installed, &lock) {
-        return Ok(());
+        return Ok(PathBuf::from("node"));
     }
     let status = Command::new("npm")
         .args([
@@ -304,7 +284,7 @@ pub(crate) fn prepare_node(repo: &Path) -> anyhow::Result<()> {
         .status()
         .context("running npm ci (is npm installed?)")?;
     ensure!(status.success(), "npm ci failed: {status}");
-    Ok(())
+    Ok(PathBuf::from("node"))
 }
 
 /// The venv's interpreter, with `requirements.txt` installed (again when it changed).
@@ -453,6 +433,29 @@ pub(crate) fn http_get(addr: SocketAddr, path: &str) -> std::io::Result<String> 
     let mut response = String::new();
     stream.read_to_string(&mut response)?;
     Ok(response)
+}
+
+/// Runs the suite `tests/e2e/CLIENT/SCRIPT` with the interpreter its preparation gave, or counts the failed
+/// preparation.
+pub(crate) fn run_client_suite(
+    repo: &Path,
+    client: &str,
+    interpreter: anyhow::Result<PathBuf>,
+    script: &str,
+    env: &[(String, String)],
+    tally: &mut Tally,
+) {
+    println!("== {client} (tests/e2e/{client}/{script})");
+    match interpreter {
+        Ok(program) => {
+            let mut command = Command::new(program);
+            command
+                .arg(script)
+                .current_dir(repo.join("tests/e2e").join(client));
+            run_suite(client, command, env, tally);
+        }
+        Err(error) => tally.fail(client, format!("cannot install the client: {error:#}")),
+    }
 }
 
 /// Runs one client suite: its case lines go to the tally (named `CLIENT NAME`), its summary is checked
