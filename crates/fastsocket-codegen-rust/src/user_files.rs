@@ -132,7 +132,7 @@ pub fn readme(cx: &Context<'_>, map: &TypeMap<'_>) -> String {
     );
     let _ = writeln!(
         out,
-        "```sh\ncargo run -- serve --port 3000     # the server (GET /healthz, GET /asyncapi.json, Socket.IO at /socket.io)\ncargo run -- events                 # the event registry\ncargo test                          # the spec's examples round-trip through the models\n```\n"
+        "```sh\ncargo run -- serve --port 3000     # the server (GET /healthz, GET /asyncapi.json, Socket.IO at /socket.io)\ncargo run -- serve --static dist   # the same, also serving a built web client (a Vite `dist/`) at /\ncargo run -- events                 # the event registry\ncargo test                          # the spec's examples round-trip through the models\n```\n"
     );
     let mapping = match cx.mapping {
         Mapping::Namespace => "each channel is a Socket.IO namespace and each message an event",
