@@ -62,18 +62,18 @@ enum Clients {
 
 /// The cases: one line each, and the tally.
 #[derive(Default)]
-struct Tally {
-    passed: usize,
-    failed: usize,
+pub(crate) struct Tally {
+    pub(crate) passed: usize,
+    pub(crate) failed: usize,
 }
 
 impl Tally {
-    fn ok(&mut self, name: &str) {
+    pub(crate) fn ok(&mut self, name: &str) {
         self.passed += 1;
         println!("ok {name}");
     }
 
-    fn fail(&mut self, name: &str, detail: impl std::fmt::Display) {
+    pub(crate) fn fail(&mut self, name: &str, detail: impl std::fmt::Display) {
         self.failed += 1;
         let detail = detail
             .to_string()
@@ -83,7 +83,7 @@ impl Tally {
         println!("FAIL {name}: {detail}");
     }
 
-    fn check(&mut self, name: &str, outcome: anyhow::Result<()>) {
+    pub(crate) fn check(&mut self, name: &str, outcome: anyhow::Result<()>) {
         match outcome {
             Ok(()) => self.ok(name),
             Err(error) => self.fail(name, format!("{error:#}")),
@@ -94,10 +94,7 @@ impl Tally {
 /// Runs the end-to-end test. `Ok(true)` when every case passed.
 pub fn run(args: &E2eArgs) -> anyhow::Result<bool> {
     let started = Instant::now();
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .canonicalize()
-        .context("the repository folder")?;
+    let repo = repo()?;
     let work = repo.join("target/e2e");
     let crate_dir = work.join("arena");
     let mut tally = Tally::default();
@@ -113,7 +110,7 @@ pub fn run(args: &E2eArgs) -> anyhow::Result<bool> {
 
     println!("== build");
     let target = repo.join("target/e2e-target");
-    let binary = build(&crate_dir, &target)?;
+    let binary = build(&crate_dir, &target, "arena")?;
 
     // Each client's tools are made ready before the server starts, so that it is not left waiting.
     let node = matches!(args.clients, Clients::All | Clients::Node);
@@ -125,7 +122,19 @@ pub fn run(args: &E2eArgs) -> anyhow::Result<bool> {
     let port = free_port()?;
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let log_path = work.join("server.log");
-    let server = Server::start(&binary, &crate_dir, port, &log_path)?;
+    let server = Server::start(
+        &binary,
+        &crate_dir,
+        &["serve", "--host", "127.0.0.1", "--port", &port.to_string()],
+        &[
+            ("FASTSOCKET_AUTH_TOKENS", format!("{TOKEN},{KEY}")),
+            (
+                "FASTSOCKET_MAX_MESSAGE_BYTES",
+                MAX_MESSAGE_BYTES.to_string(),
+            ),
+        ],
+        &log_path,
+    )?;
     tally.check(
         "server: GET /healthz answers 200",
         server.wait_healthy(addr, START_TIMEOUT),
@@ -143,30 +152,10 @@ pub fn run(args: &E2eArgs) -> anyhow::Result<bool> {
         ]
         .map(|(k, v)| (k.to_owned(), v.to_owned()));
         if let Some(ready) = node_ready {
-            println!("== node: socket.io-client 4.8.4 (tests/e2e/node/suite.mjs)");
-            match ready {
-                Ok(()) => {
-                    let mut command = Command::new("node");
-                    command
-                        .arg("suite.mjs")
-                        .current_dir(repo.join("tests/e2e/node"));
-                    run_suite("node", command, &env, &mut tally);
-                }
-                Err(error) => tally.fail("node", format!("cannot install the client: {error:#}")),
-            }
+            run_client_suite(&repo, "node", ready, "suite.mjs", &env, &mut tally);
         }
         if let Some(ready) = python {
-            println!("== python: python-socketio (tests/e2e/python/suite.py)");
-            match ready {
-                Ok(interpreter) => {
-                    let mut command = Command::new(interpreter);
-                    command
-                        .arg("suite.py")
-                        .current_dir(repo.join("tests/e2e/python"));
-                    run_suite("python", command, &env, &mut tally);
-                }
-                Err(error) => tally.fail("python", format!("cannot install the client: {error:#}")),
-            }
+            run_client_suite(&repo, "python", ready, "suite.py", &env, &mut tally);
         }
     }
 
@@ -180,9 +169,17 @@ pub fn run(args: &E2eArgs) -> anyhow::Result<bool> {
     );
     tally.check(
         "server: no unexpected panic in its log",
-        check_log(&log_path),
+        check_log(&log_path, Some("shout was asked to panic")),
     );
     Ok(finish(&tally, started))
+}
+
+/// The repository's root folder.
+pub(crate) fn repo() -> anyhow::Result<PathBuf> {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .canonicalize()
+        .context("the repository folder")
 }
 
 fn finish(tally: &Tally, started: Instant) -> bool {
@@ -235,8 +232,8 @@ fn generate(repo: &Path, crate_dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `cargo build` of the generated crate; the path of its binary.
-fn build(crate_dir: &Path, target: &Path) -> anyhow::Result<PathBuf> {
+/// `cargo build` of a server crate; the path of its binary `name`.
+pub(crate) fn build(crate_dir: &Path, target: &Path, name: &str) -> anyhow::Result<PathBuf> {
     let status = Command::new(cargo())
         .args(["build", "--quiet", "--manifest-path"])
         .arg(crate_dir.join("Cargo.toml"))
@@ -251,17 +248,17 @@ fn build(crate_dir: &Path, target: &Path) -> anyhow::Result<PathBuf> {
     );
     let binary = target
         .join("debug")
-        .join(format!("arena{}", std::env::consts::EXE_SUFFIX));
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     ensure!(binary.exists(), "no binary at {}", binary.display());
     Ok(binary)
 }
 
-fn cargo() -> String {
+pub(crate) fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 
-/// `npm ci` when `node_modules` is missing or older than the lock file.
-fn prepare_node(repo: &Path) -> anyhow::Result<()> {
+/// `npm ci` when `node_modules` is missing or older than the lock file; the interpreter (`node`).
+pub(crate) fn prepare_node(repo: &Path) -> anyhow::Result<PathBuf> {
     let dir = repo.join("tests/e2e/node");
     let version = Command::new("node")
         .arg("--version")
@@ -271,7 +268,7 @@ fn prepare_node(repo: &Path) -> anyhow::Result<()> {
     let lock = dir.join("package-lock.json");
     let installed = dir.join("node_modules/.package-lock.json");
     if is_newer(&installed, &lock) {
-        return Ok(());
+        return Ok(PathBuf::from("node"));
     }
     let status = Command::new("npm")
         .args([
@@ -287,11 +284,11 @@ fn prepare_node(repo: &Path) -> anyhow::Result<()> {
         .status()
         .context("running npm ci (is npm installed?)")?;
     ensure!(status.success(), "npm ci failed: {status}");
-    Ok(())
+    Ok(PathBuf::from("node"))
 }
 
 /// The venv's interpreter, with `requirements.txt` installed (again when it changed).
-fn prepare_python(repo: &Path, work: &Path) -> anyhow::Result<PathBuf> {
+pub(crate) fn prepare_python(repo: &Path, work: &Path) -> anyhow::Result<PathBuf> {
     let venv = work.join("venv");
     let python = venv.join("bin/python");
     if !python.exists() {
@@ -330,29 +327,33 @@ fn is_newer(a: &Path, b: &Path) -> bool {
 }
 
 /// A free port on 127.0.0.1 (the OS picks it; released just before the server binds it).
-fn free_port() -> anyhow::Result<u16> {
+pub(crate) fn free_port() -> anyhow::Result<u16> {
     let listener = TcpListener::bind(("127.0.0.1", 0)).context("finding a free port")?;
     Ok(listener.local_addr()?.port())
 }
 
 /// The server process; stopped when dropped (an error or a panic on the way included).
-struct Server {
+pub(crate) struct Server {
     child: Option<Child>,
 }
 
 impl Server {
-    fn start(binary: &Path, crate_dir: &Path, port: u16, log: &Path) -> anyhow::Result<Server> {
+    /// Starts `binary ARGS` in `crate_dir` with the `FASTSOCKET_*` variables of `env` (and no others from this
+    /// process), its output going to `log`.
+    pub(crate) fn start(
+        binary: &Path,
+        crate_dir: &Path,
+        args: &[&str],
+        env: &[(&str, String)],
+        log: &Path,
+    ) -> anyhow::Result<Server> {
         let log = fs::File::create(log).context("creating the server log")?;
         let mut command = Command::new(binary);
         command
-            .args(["serve", "--host", "127.0.0.1", "--port", &port.to_string()])
+            .args(args)
             // The crate folder holds no `.env`: only what is set here counts.
             .current_dir(crate_dir)
-            .env("FASTSOCKET_AUTH_TOKENS", format!("{TOKEN},{KEY}"))
-            .env(
-                "FASTSOCKET_MAX_MESSAGE_BYTES",
-                MAX_MESSAGE_BYTES.to_string(),
-            )
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .env("FASTSOCKET_LOG_FORMAT", "text")
             .env("RUST_LOG", "info,socketioxide=warn,engineioxide=warn")
             .env("NO_COLOR", "1")
@@ -362,12 +363,8 @@ impl Server {
             .stderr(log);
         for (key, _) in std::env::vars() {
             if key.starts_with("FASTSOCKET_")
-                && !matches!(
-                    key.as_str(),
-                    "FASTSOCKET_AUTH_TOKENS"
-                        | "FASTSOCKET_MAX_MESSAGE_BYTES"
-                        | "FASTSOCKET_LOG_FORMAT"
-                )
+                && key != "FASTSOCKET_LOG_FORMAT"
+                && !env.iter().any(|(k, _)| *k == key)
             {
                 command.env_remove(&key);
             }
@@ -379,7 +376,7 @@ impl Server {
     }
 
     /// Polls `GET /healthz` until it answers 200, the server exits, or `timeout` passes.
-    fn wait_healthy(&self, addr: SocketAddr, timeout: Duration) -> anyhow::Result<()> {
+    pub(crate) fn wait_healthy(&self, addr: SocketAddr, timeout: Duration) -> anyhow::Result<()> {
         let deadline = Instant::now() + timeout;
         let mut last = String::from("no answer");
         while Instant::now() < deadline {
@@ -391,11 +388,11 @@ impl Server {
             // Nothing to await from outside the process: poll, briefly.
             std::thread::sleep(Duration::from_millis(50));
         }
-        bail!("no healthy answer within {timeout:?} ({last}); see target/e2e/server.log")
+        bail!("no healthy answer within {timeout:?} ({last}); see the server log")
     }
 
     /// SIGTERM, then a kill after [`STOP_TIMEOUT`]; the exit status.
-    fn stop(mut self) -> anyhow::Result<ExitStatus> {
+    pub(crate) fn stop(mut self) -> anyhow::Result<ExitStatus> {
         let mut child = self.child.take().context("already stopped")?;
         if let Some(status) = child.try_wait()? {
             bail!("the server had already exited: {status}");
@@ -426,7 +423,7 @@ impl Drop for Server {
 }
 
 /// A minimal HTTP/1.1 GET on loopback: the whole response as text.
-fn http_get(addr: SocketAddr, path: &str) -> std::io::Result<String> {
+pub(crate) fn http_get(addr: SocketAddr, path: &str) -> std::io::Result<String> {
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     write!(
@@ -438,9 +435,37 @@ fn http_get(addr: SocketAddr, path: &str) -> std::io::Result<String> {
     Ok(response)
 }
 
+/// Runs the suite `tests/e2e/CLIENT/SCRIPT` with the interpreter its preparation gave, or counts the failed
+/// preparation.
+pub(crate) fn run_client_suite(
+    repo: &Path,
+    client: &str,
+    interpreter: anyhow::Result<PathBuf>,
+    script: &str,
+    env: &[(String, String)],
+    tally: &mut Tally,
+) {
+    println!("== {client} (tests/e2e/{client}/{script})");
+    match interpreter {
+        Ok(program) => {
+            let mut command = Command::new(program);
+            command
+                .arg(script)
+                .current_dir(repo.join("tests/e2e").join(client));
+            run_suite(client, command, env, tally);
+        }
+        Err(error) => tally.fail(client, format!("cannot install the client: {error:#}")),
+    }
+}
+
 /// Runs one client suite: its case lines go to the tally (named `CLIENT NAME`), its summary is checked
 /// against them.
-fn run_suite(client: &str, mut command: Command, env: &[(String, String); 5], tally: &mut Tally) {
+pub(crate) fn run_suite(
+    client: &str,
+    mut command: Command,
+    env: &[(String, String)],
+    tally: &mut Tally,
+) {
     command
         .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
@@ -517,16 +542,16 @@ fn parse_summary(line: &str) -> Option<(usize, usize)> {
     Some((passed, failed))
 }
 
-/// The server's log: panics only from the handler that is asked to panic (the panic hook writes
+/// The server's log: no panic but the `expected` one, if any (the panic hook writes
 /// `thread '…' panicked at FILE:LINE:COL:` and the message on the next line).
-fn check_log(path: &Path) -> anyhow::Result<()> {
+pub(crate) fn check_log(path: &Path, expected: Option<&str>) -> anyhow::Result<()> {
     let log = fs::read_to_string(path).context("reading the server log")?;
     let lines: Vec<&str> = log.lines().collect();
     let unexpected: Vec<String> = lines
         .iter()
         .enumerate()
         .filter(|(_, l)| l.contains(" panicked at "))
-        .filter(|(i, _)| lines.get(i + 1) != Some(&"shout was asked to panic"))
+        .filter(|(i, _)| expected.is_none() || lines.get(i + 1).copied() != expected)
         .map(|(i, l)| format!("{l} {}", lines.get(i + 1).unwrap_or(&"")))
         .collect();
     ensure!(unexpected.is_empty(), "{}", unexpected.join(" | "));

@@ -1,10 +1,13 @@
 //! Project automation. `cargo xtask corpus DIR` checks a folder of AsyncAPI documents; `cargo xtask differential`
-//! compares the generated validators with the `jsonschema` crate.
+//! compares the generated validators with the `jsonschema` crate; `cargo xtask e2e` and `cargo xtask chat-interop`
+//! drive generated servers with real clients; `cargo xtask examples` regenerates the checked-in examples.
 
+mod chat_interop;
 mod corpus;
 mod differential;
 mod e2e;
 mod emit_rust;
+mod examples;
 mod vue;
 
 use std::path::{Path, PathBuf};
@@ -53,6 +56,13 @@ enum Task {
     /// Needs node/npm: the toolchain pinned in `tests/vue/package-lock.json` is installed once with `npm ci` and
     /// linked into every project. Prints one line per step and `N passed, N failed`.
     Vue(vue::VueArgs),
+    /// Regenerate the checked-in examples (`examples/chat/server`) from their specs; with `--check`, write
+    /// nothing and fail when one is stale. Prints one line per example and `N passed, N failed`.
+    Examples(examples::ExamplesArgs),
+    /// Build the checked-in chat server (`examples/chat/server`), serve it with a stand-in static client, and
+    /// drive it with socket.io-client (websocket and polling), python-socketio and rust_socketio: acks, rooms,
+    /// validation errors, auth. Prints one line per case and `N passed, N failed`.
+    ChatInterop(chat_interop::ChatInteropArgs),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +71,8 @@ fn main() -> ExitCode {
         Task::Differential(args) => differential::run(&args),
         Task::E2e(args) => e2e::run(&args),
         Task::Vue(args) => vue::run(&args),
+        Task::Examples(args) => examples::run(&args),
+        Task::ChatInterop(args) => chat_interop::run(&args),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

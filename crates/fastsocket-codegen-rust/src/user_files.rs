@@ -119,7 +119,7 @@ pub fn handlers_rs(namespaces: &[Namespace]) -> String {
 }
 
 pub fn env_example() -> String {
-    "# Copy to `.env` and adjust. Flags override the environment; the environment overrides `.env`.\nFASTSOCKET_HOST=127.0.0.1\nFASTSOCKET_PORT=3000\n# Largest message accepted, in bytes (default 1 MiB).\nFASTSOCKET_MAX_MESSAGE_BYTES=1048576\n# Browser origins allowed to connect (comma-separated).\nFASTSOCKET_CORS_ORIGINS=http://localhost:5173,http://127.0.0.1:5173\n# Credentials the default authenticator accepts (comma-separated; `user:password` for basic auth).\nFASTSOCKET_AUTH_TOKENS=\n# Log filter (tracing's EnvFilter syntax) and format (text or json).\nRUST_LOG=info\nFASTSOCKET_LOG_FORMAT=text\n".to_string()
+    "# Copy to `.env` and adjust. Flags override the environment; the environment overrides `.env`.\nFASTSOCKET_HOST=127.0.0.1\nFASTSOCKET_PORT=3000\n# Largest message accepted, in bytes (default 1 MiB).\nFASTSOCKET_MAX_MESSAGE_BYTES=1048576\n# Browser origins allowed to connect (comma-separated).\nFASTSOCKET_CORS_ORIGINS=http://localhost:5173,http://127.0.0.1:5173\n# Credentials the default authenticator accepts (comma-separated; `user:password` for basic auth).\nFASTSOCKET_AUTH_TOKENS=\n# Log filter (tracing's EnvFilter syntax) and format (text or json).\nRUST_LOG=info\nFASTSOCKET_LOG_FORMAT=text\n# A built web client to serve at / beside the API (a Vite `dist/` folder holding index.html; flag `--static`).\n# FASTSOCKET_STATIC_DIR=../client/dist\n".to_string()
 }
 
 pub fn readme(cx: &Context<'_>, map: &TypeMap<'_>) -> String {
@@ -132,7 +132,7 @@ pub fn readme(cx: &Context<'_>, map: &TypeMap<'_>) -> String {
     );
     let _ = writeln!(
         out,
-        "```sh\ncargo run -- serve --port 3000     # the server (GET /healthz, GET /asyncapi.json, Socket.IO at /socket.io)\ncargo run -- events                 # the event registry\ncargo test                          # the spec's examples round-trip through the models\n```\n"
+        "```sh\ncargo run -- serve --port 3000     # the server (GET /healthz, GET /asyncapi.json, Socket.IO at /socket.io)\ncargo run -- serve --static dist   # the same, also serving a built web client (a Vite `dist/`) at /\ncargo run -- events                 # the event registry\ncargo test                          # the spec's examples round-trip through the models\n```\n"
     );
     let mapping = match cx.mapping {
         Mapping::Namespace => "each channel is a Socket.IO namespace and each message an event",

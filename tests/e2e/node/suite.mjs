@@ -13,102 +13,34 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { io } from "socket.io-client";
+import {
+  WAIT_MS,
+  TRANSPORTS,
+  required,
+  serveAt,
+  opened,
+  connected,
+  refused,
+  ack,
+  next,
+  nextMatching,
+  envelope,
+  paths,
+  test,
+  finish,
+} from "./harness.mjs";
 
 const URL = required("E2E_URL");
+serveAt(URL);
 const TOKEN = required("E2E_TOKEN");
 const KEY = required("E2E_KEY");
 const MAX_BYTES = Number(required("E2E_MAX_BYTES"));
 const SPEC_JSON = required("E2E_SPEC_JSON");
-/** Every case gets this long, connections and answers included. */
-const CASE_TIMEOUT_MS = 10_000;
-/** One answer (acknowledgement, event, connection) gets this long. */
-const WAIT_MS = 5_000;
-const TRANSPORTS = ["websocket", "polling"];
 /** RFC 3339 `date-time`, as JSON Schema's `format: date-time` means it. */
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
-function required(name) {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`error: ${name} is not set (run the suite with \`cargo xtask e2e\`)`);
-    process.exit(2);
-  }
-  return value;
-}
-
 // ---------------------------------------------------------------------------------------------------------
-// Helpers: sockets opened by a case are closed when it ends, whatever happened.
-
-let opened = [];
-
-/** Options shared by every client: one connection per socket, no reconnection, the case's transport. */
-function options(transport, extra = {}) {
-  return {
-    forceNew: true,
-    reconnection: false,
-    timeout: WAIT_MS,
-    transports: transport === "polling" ? ["polling"] : ["websocket"],
-    ...extra,
-  };
-}
-
-/** A socket on `namespace`, not yet awaited. */
-function socket(namespace, transport, extra = {}) {
-  const s = io(URL + namespace, options(transport, extra));
-  opened.push(s);
-  return s;
-}
-
-/** Resolves with the socket once connected; rejects with the `connect_error`. */
-function connected(namespace, transport, extra = {}) {
-  const s = socket(namespace, transport, extra);
-  return new Promise((resolve, reject) => {
-    s.once("connect", () => resolve(s));
-    s.once("connect_error", (error) => reject(new Error(`connect_error: ${error.message}`)));
-  });
-}
-
-/** Resolves with the `connect_error` message; rejects when the client is admitted. */
-function refused(namespace, transport, extra = {}) {
-  const s = socket(namespace, transport, extra);
-  return new Promise((resolve, reject) => {
-    s.once("connect", () => reject(new Error(`connected to ${namespace}, a refusal was expected`)));
-    s.once("connect_error", (error) => resolve(error.message));
-  });
-}
-
-/** The acknowledgement of `event` (one argument). */
-function ack(s, event, ...args) {
-  return s.timeout(WAIT_MS).emitWithAck(event, ...args);
-}
-
-/** The next `event` the socket receives (register before causing it). */
-function next(s, event) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no \`${event}\` within ${WAIT_MS} ms`)), WAIT_MS);
-    s.once(event, (payload) => {
-      clearTimeout(timer);
-      resolve(payload);
-    });
-  });
-}
-
-/** The first `event` whose payload satisfies `wanted`, within the wait. */
-function nextMatching(s, event, wanted) {
-  return new Promise((resolve, reject) => {
-    const listener = (payload) => {
-      if (!wanted(payload)) return;
-      clearTimeout(timer);
-      s.off(event, listener);
-      resolve(payload);
-    };
-    const timer = setTimeout(() => {
-      s.off(event, listener);
-      reject(new Error(`no matching \`${event}\` within ${WAIT_MS} ms`));
-    }, WAIT_MS);
-    s.on(event, listener);
-  });
-}
+// Helpers of this suite (the shared ones are in harness.mjs).
 
 /**
  * Connects to a table and waits until the socket is in the table's room. The server joins it in `on_connect`,
@@ -123,55 +55,6 @@ async function seated(path, t, others = []) {
   s.emit("say", { text });
   await Promise.all(seen);
   return s;
-}
-
-/** The error envelope, checked for its shape; returns its body. */
-function envelope(answer, code) {
-  assert.equal(typeof answer, "object", `an error envelope expected, got ${JSON.stringify(answer)}`);
-  assert.ok(answer && answer.error, `an error envelope expected, got ${JSON.stringify(answer)}`);
-  const { error } = answer;
-  assert.deepEqual(Object.keys(error).sort(), ["code", "details", "message"], JSON.stringify(answer));
-  assert.equal(error.code, code, JSON.stringify(answer));
-  assert.equal(typeof error.message, "string");
-  assert.ok(Array.isArray(error.details));
-  for (const detail of error.details) {
-    assert.deepEqual(Object.keys(detail).sort(), ["message", "path"], JSON.stringify(detail));
-    assert.equal(typeof detail.path, "string");
-    assert.equal(typeof detail.message, "string");
-  }
-  return error;
-}
-
-/** The pointers of a `validation_failed` answer, sorted. */
-function paths(answer) {
-  return envelope(answer, "validation_failed")
-    .details.map((d) => d.path)
-    .sort();
-}
-
-let passed = 0;
-let failed = 0;
-
-async function test(name, body) {
-  let timer;
-  try {
-    await Promise.race([
-      body(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${CASE_TIMEOUT_MS} ms`)), CASE_TIMEOUT_MS);
-      }),
-    ]);
-    passed += 1;
-    console.log(`ok ${name}`);
-  } catch (error) {
-    failed += 1;
-    const detail = String(error && error.message ? error.message : error).replace(/\s+/g, " ");
-    console.log(`FAIL ${name}: ${detail}`);
-  } finally {
-    clearTimeout(timer);
-    for (const s of opened) s.disconnect();
-    opened = [];
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -458,5 +341,4 @@ await test("[websocket] a message over the transport limit closes that connectio
   assert.equal((await ack(other, "ping", { seq: 4 })).pong, 4);
 });
 
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+finish();

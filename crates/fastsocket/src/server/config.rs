@@ -1,5 +1,6 @@
 //! Configuration: command-line flags, then the environment, then `.env`, then defaults.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// The default of `FASTSOCKET_MAX_MESSAGE_BYTES`: 1 MiB.
@@ -52,6 +53,10 @@ pub struct ServerConfig {
     pub max_buffer_size: usize,
     /// How long a graceful shutdown may take before the remaining connections are dropped (10 s).
     pub shutdown_timeout: Duration,
+    /// A built web client to serve at `/` (`FASTSOCKET_STATIC_DIR`, flag `--static`; none by default): its files,
+    /// and `index.html` for client-side routes. It must hold `index.html`. The Socket.IO path and the HTTP
+    /// endpoints keep priority over its files.
+    pub static_dir: Option<PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -71,6 +76,7 @@ impl Default for ServerConfig {
             ack_timeout: Duration::from_secs(10),
             max_buffer_size: 256,
             shutdown_timeout: Duration::from_secs(10),
+            static_dir: None,
         }
     }
 }
@@ -108,6 +114,9 @@ pub(crate) struct ServeArgs {
     /// Log format.
     #[arg(long, env = "FASTSOCKET_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
+    /// A built web client (e.g. a Vite `dist/` folder) to serve at `/`, with `index.html` for client routes.
+    #[arg(long = "static", env = "FASTSOCKET_STATIC_DIR", value_name = "DIR")]
+    static_dir: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -123,6 +132,7 @@ impl ServeArgs {
                 .filter(|o| !o.is_empty())
                 .collect(),
             log_format: self.log_format,
+            static_dir: self.static_dir,
             ..ServerConfig::default()
         }
     }
@@ -186,6 +196,8 @@ mod tests {
             "http://b",
             "--log-format",
             "json",
+            "--static",
+            "client/dist",
         ])
         .command
         else {
@@ -196,7 +208,13 @@ mod tests {
         assert_eq!(config.max_message_bytes, 10);
         assert_eq!(config.cors_origins, ["http://a", "http://b"]);
         assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(config.static_dir, Some(PathBuf::from("client/dist")));
         assert_eq!(config.transport_limit(), 64 * 1024);
+    }
+
+    #[test]
+    fn an_empty_static_folder_is_refused_not_the_current_one() {
+        assert!(Cli::try_parse_from(["server", "serve", "--static", ""]).is_err());
     }
 
     #[test]
@@ -214,5 +232,6 @@ mod tests {
         assert_eq!(config.max_message_bytes, 1 << 20);
         assert_eq!(config.transport_limit(), 2 << 20);
         assert_eq!(config.cors_origins.len(), 2);
+        assert_eq!(config.static_dir, None);
     }
 }

@@ -35,7 +35,10 @@
 //!
 //! See [`ServerConfig`] (flags > environment > `.env` > defaults) and [`run`] (`serve`, `events`, `spec`).
 //! HTTP: `GET /healthz` (`{"status":"ok"}`), `GET /asyncapi.json`, Socket.IO at `/socket.io/`, CORS around all
-//! of it.
+//! of it. With `serve --static DIR` (`FASTSOCKET_STATIC_DIR`) a built web client is served at `/` as well:
+//! its files, `index.html` for any other path without a file extension (client-side routes), 404 for a
+//! missing `/assets/…` file; `Cache-Control: public, max-age=31536000, immutable` for the content-hashed
+//! files under `/assets/`, `no-cache` for the rest. The routes above keep priority over its files.
 //!
 //! # Not yet
 //!
@@ -50,6 +53,7 @@ mod namespace;
 mod params;
 mod serve;
 mod spec;
+mod static_files;
 
 pub use auth::{
     AUTH_TOKENS_ENV, AuthError, Authenticator, Credentials, KeyLocation, Principal, Scheme,

@@ -1,4 +1,5 @@
-//! The HTTP server: Socket.IO, CORS, `/healthz`, `/asyncapi.json`; the command line; graceful shutdown.
+//! The HTTP server: Socket.IO, CORS, `/healthz`, `/asyncapi.json`, an optional static client; the command line;
+//! graceful shutdown.
 
 use std::io;
 use std::net::SocketAddr;
@@ -20,6 +21,7 @@ use super::auth::Authenticator;
 use super::config::{Cli, Command, ServerConfig, init_logging};
 use super::namespace::App;
 use super::spec::ServerSpec;
+use super::static_files::StaticSite;
 
 /// A running server: its address, and the way to stop it. Dropping the handle stops the server too.
 #[derive(Debug)]
@@ -66,7 +68,8 @@ impl ServerHandle {
 
 /// Starts a server on `config.host`:`config.port` (port 0 picks a free one) and returns once it listens: the
 /// bound address and a handle to stop it. `register` installs the namespaces (generated `register_*`
-/// functions). Logging is not set up here (see [`init_logging`]).
+/// functions). With [`ServerConfig::static_dir`] the folder is served at `/` too; a folder that is missing or
+/// holds no `index.html` is an error here. Logging is not set up here (see [`init_logging`]).
 pub async fn serve<A: Authenticator>(
     spec: &'static ServerSpec,
     config: ServerConfig,
@@ -74,6 +77,11 @@ pub async fn serve<A: Authenticator>(
     register: impl FnOnce(&App),
 ) -> io::Result<(SocketAddr, ServerHandle)> {
     let cors = cors_layer(&config.cors_origins)?;
+    let site = config
+        .static_dir
+        .as_deref()
+        .map(StaticSite::open)
+        .transpose()?;
     let transport_limit = config.transport_limit();
     let (io_layer, io) = SocketIo::builder()
         .ping_interval(config.ping_interval)
@@ -94,17 +102,27 @@ pub async fn serve<A: Authenticator>(
     );
     register(&app);
 
+    let mut api = Router::new().route("/healthz", get(healthz)).route(
+        "/asyncapi.json",
+        get(move || async move {
+            (
+                [(header::CONTENT_TYPE, "application/json")],
+                spec.asyncapi_json,
+            )
+        }),
+    );
+    if let Some(site) = &site {
+        let site = site.clone();
+        api = api.fallback(move |request: axum::extract::Request| {
+            let site = site.clone();
+            async move { site.respond(request).await }
+        });
+    }
+    // The layers wrap one service, once: axum layers each route and each method of a route separately, and
+    // every copy of the Socket.IO layer would hold its own Engine.IO sessions (a long-polling handshake made
+    // through one copy and its next POST routed through another fail with "Session ID unknown").
     let router = Router::new()
-        .route("/healthz", get(healthz))
-        .route(
-            "/asyncapi.json",
-            get(move || async move {
-                (
-                    [(header::CONTENT_TYPE, "application/json")],
-                    spec.asyncapi_json,
-                )
-            }),
-        )
+        .fallback_service(api)
         .layer(io_layer)
         .layer(cors)
         .layer(TraceLayer::new_for_http());
@@ -128,6 +146,7 @@ pub async fn serve<A: Authenticator>(
         title = spec.title,
         version = spec.version,
         max_message_bytes = config.max_message_bytes,
+        static_dir = ?site.as_ref().map(StaticSite::dir),
         "listening"
     );
     Ok((
