@@ -21,7 +21,7 @@ pub struct ExamplesArgs {
 /// One generated example: `fastsocket-gen GENERATOR SPEC -o DIR ARGS…`.
 #[derive(Debug)]
 pub(crate) struct Example {
-    /// The generator subcommand (`rust`, and `vue` once the Vue emitter exists).
+    /// The generator subcommand (`rust` or `vue`).
     pub(crate) generator: &'static str,
     /// The spec, relative to the repository.
     pub(crate) spec: &'static str,
@@ -42,12 +42,16 @@ pub(crate) const CHAT_SERVER: Example = Example {
     args: &[],
 };
 
+/// The chat client: a Vite + Vue project; its `App.vue` (kept by the generator) names the user from the page URL.
+pub(crate) const CHAT_CLIENT: Example = Example {
+    generator: "vue",
+    spec: CHAT_SPEC,
+    dir: "examples/chat/client",
+    args: &["--package-name", "fastsocket-chat-client"],
+};
+
 /// Every generated example, servers first.
-///
-/// Hook for the Vue emitter: add the chat client here,
-/// `Example { generator: "vue", spec: CHAT_SPEC, dir: "examples/chat/client", args: &[] }`
-/// (`fastsocket-gen vue specs/chat-socketio.yaml -o examples/chat/client`); `--check` then covers it too.
-const EXAMPLES: &[Example] = &[CHAT_SERVER];
+const EXAMPLES: &[Example] = &[CHAT_SERVER, CHAT_CLIENT];
 
 /// Regenerates (or checks) every example. `Ok(true)` when all were written, or all are up to date.
 pub fn run(args: &ExamplesArgs) -> anyhow::Result<bool> {

@@ -2,6 +2,7 @@
 //! compares the generated validators with the `jsonschema` crate; `cargo xtask e2e` and `cargo xtask chat-interop`
 //! drive generated servers with real clients; `cargo xtask examples` regenerates the checked-in examples.
 
+mod browser;
 mod chat_interop;
 mod corpus;
 mod differential;
@@ -63,6 +64,10 @@ enum Task {
     /// drive it with socket.io-client (websocket and polling), python-socketio and rust_socketio: acks, rooms,
     /// validation errors, auth. Prints one line per case and `N passed, N failed`.
     ChatInterop(chat_interop::ChatInteropArgs),
+    /// Build the checked-in chat client (`vite build`) and server, serve the client from the server
+    /// (`serve --static`), and drive pages in Debian's Chromium with playwright-core (`tests/browser/chat.mjs`).
+    /// Needs node/npm and `/usr/bin/chromium` (or `CHROMIUM`). Prints one line per case and `N passed, N failed`.
+    Browser(browser::BrowserArgs),
 }
 
 fn main() -> ExitCode {
@@ -73,6 +78,7 @@ fn main() -> ExitCode {
         Task::Vue(args) => vue::run(&args),
         Task::Examples(args) => examples::run(&args),
         Task::ChatInterop(args) => chat_interop::run(&args),
+        Task::Browser(args) => browser::run(&args),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

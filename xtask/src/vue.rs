@@ -243,7 +243,7 @@ fn repo() -> anyhow::Result<PathBuf> {
 }
 
 /// Installs the pinned toolchain of `tests/vue/` with `npm ci` unless it is installed from the current lock file.
-fn toolchain(repo: &Path) -> anyhow::Result<PathBuf> {
+pub(crate) fn toolchain(repo: &Path) -> anyhow::Result<PathBuf> {
     let dir = repo.join("tests/vue");
     let node_modules = dir.join("node_modules");
     let lock = dir.join("package-lock.json");
@@ -287,7 +287,7 @@ fn generate_project(api: &Api, dir: &Path, name: &str) -> anyhow::Result<()> {
 }
 
 /// Points `link` at `target` (a symlink; replaced when it exists).
-fn link(target: &Path, link: &Path) -> anyhow::Result<()> {
+pub(crate) fn link(target: &Path, link: &Path) -> anyhow::Result<()> {
     if link.symlink_metadata().is_ok() {
         std::fs::remove_file(link).with_context(|| link.display().to_string())?;
     }
@@ -295,7 +295,7 @@ fn link(target: &Path, link: &Path) -> anyhow::Result<()> {
 }
 
 /// Runs a tool of the linked toolchain in `dir`; `Err` holds its output when it fails.
-fn npx(dir: &Path, tool: &str, args: &[&str]) -> Result<(), String> {
+pub(crate) fn npx(dir: &Path, tool: &str, args: &[&str]) -> Result<(), String> {
     let bin = dir.join("node_modules/.bin").join(tool);
     let output = Command::new(&bin)
         .args(args)

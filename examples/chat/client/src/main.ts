@@ -1,0 +1,5 @@
+// Yours: written once by fastsocket-gen, never overwritten.
+import { createApp } from "vue";
+import App from "./App.vue";
+
+createApp(App).mount("#app");

@@ -1,0 +1,148 @@
+//! `cargo xtask browser`: the full stack in a real browser. Builds the checked-in chat client
+//! (`examples/chat/client`, `vite build`) and chat server (`examples/chat/server`), serves the client from the
+//! server (`serve --static`), and drives two and more pages in Debian's Chromium with playwright-core
+//! (`tests/browser/chat.mjs`): a message sent with the generated form appears in the other page's generated
+//! feed, an invalid input shows its validation message and sends nothing, and `/admin` refuses a page without a
+//! token. Screenshots of failed cases go to `target/browser-artifacts/`.
+
+use std::fs;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail, ensure};
+use clap::Args;
+
+use crate::e2e::{self, Server, Tally};
+use crate::examples::{CHAT_CLIENT, CHAT_SERVER};
+
+/// The operator token the server accepts for `/admin`.
+const TOKEN: &str = "browser-operator-token-3f9a";
+/// How long the server may take to answer `/healthz`.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+/// Debian's Chromium, unless `CHROMIUM` names another.
+const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Arguments of `cargo xtask browser`.
+#[derive(Debug, Args)]
+pub struct BrowserArgs {}
+
+/// Runs the browser suite. `Ok(true)` when every case passed.
+pub fn run(_args: &BrowserArgs) -> anyhow::Result<bool> {
+    let started = Instant::now();
+    let repo = e2e::repo()?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo.join("target"));
+    let work = repo.join("target/browser");
+    fs::create_dir_all(&work)?;
+    let artifacts = repo.join("target/browser-artifacts");
+    let _ = fs::remove_dir_all(&artifacts);
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| DEFAULT_CHROMIUM.to_owned());
+    if !Path::new(&chromium).exists() {
+        bail!(
+            "no browser at {chromium}: install Debian's chromium (`apt-get install chromium`) or set CHROMIUM"
+        );
+    }
+    let mut tally = Tally::default();
+
+    println!("== build {} (vite build)", CHAT_CLIENT.dir);
+    let client = repo.join(CHAT_CLIENT.dir);
+    let node_modules = crate::vue::toolchain(&repo)?;
+    crate::vue::link(&node_modules, &client.join("node_modules"))?;
+    let built = crate::vue::npx(&client, "vite", &["build", "--logLevel", "error"]);
+    tally.check(
+        "client: vite build",
+        built.map_err(|output| anyhow::anyhow!("{output}")),
+    );
+    let dist = client.join("dist");
+
+    println!("== build {}", CHAT_SERVER.dir);
+    let server_dir = repo.join(CHAT_SERVER.dir);
+    let binary = e2e::build(&server_dir, &target, "fastsocket-chat")?;
+    let browser_dir = repo.join("tests/browser");
+    install_playwright(&browser_dir)?;
+
+    println!("== serve");
+    let port = e2e::free_port()?;
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let log_path = work.join("server.log");
+    let server = Server::start(
+        &binary,
+        &server_dir,
+        &[
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "--static",
+            &dist.to_string_lossy(),
+        ],
+        &[("FASTSOCKET_AUTH_TOKENS", TOKEN.to_owned())],
+        &log_path,
+    )?;
+    tally.check(
+        "server: GET /healthz answers 200",
+        server.wait_healthy(addr, START_TIMEOUT),
+    );
+    if tally.failed == 0 {
+        println!("== browser (tests/browser/chat.mjs, {chromium})");
+        let env: Vec<(String, String)> = [
+            ("BROWSER_URL", format!("http://{addr}")),
+            ("BROWSER_TOKEN", TOKEN.to_owned()),
+            (
+                "BROWSER_ARTIFACTS",
+                artifacts.to_string_lossy().into_owned(),
+            ),
+            ("CHROMIUM", chromium),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        let mut command = Command::new("node");
+        command.arg("chat.mjs").current_dir(&browser_dir);
+        e2e::run_suite("browser", command, &env, &mut tally);
+    }
+
+    println!("== stop");
+    tally.check(
+        "server: stops cleanly on SIGTERM",
+        server.stop().and_then(|status| {
+            ensure!(status.success(), "exit status {status}");
+            Ok(())
+        }),
+    );
+    tally.check(
+        "server: no panic in its log",
+        e2e::check_log(&log_path, None),
+    );
+    println!(
+        "browser took {:.1} s (server log: target/browser/server.log, screenshots of failures: target/browser-artifacts/)",
+        started.elapsed().as_secs_f64()
+    );
+    println!("{} passed, {} failed", tally.passed, tally.failed);
+    Ok(tally.failed == 0)
+}
+
+/// `npm ci` in `tests/browser` unless playwright-core is installed from the current lock file. The browser is
+/// Debian's: playwright never downloads one here.
+fn install_playwright(dir: &Path) -> anyhow::Result<()> {
+    let installed = dir.join("node_modules/.package-lock.json");
+    let lock = dir.join("package-lock.json");
+    let fresh = match (fs::metadata(&lock), fs::metadata(&installed)) {
+        (Ok(lock), Ok(installed)) => lock.modified()? <= installed.modified()?,
+        _ => false,
+    };
+    if !fresh {
+        let status = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+            .current_dir(dir)
+            .status()
+            .context("running npm (is Node.js installed?)")?;
+        ensure!(status.success(), "npm ci failed in {}", dir.display());
+    }
+    Ok(())
+}
