@@ -8,7 +8,7 @@ use fastsocket_ir::{Api, JsonType, TypeBody, TypeId, json_schema};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::escape::{doc_comment, js_string, js_value, property_key};
+use crate::escape::{comment_text, doc_comment, js_string, js_value, property_key};
 use crate::forms::Forms;
 use crate::ts_types::{Declaration, TsTypes};
 
@@ -33,6 +33,8 @@ pub struct Document {
     pub package_name: String,
     /// `info.title` as a JS string literal.
     pub title_js: String,
+    /// `info.title` and `info.version` quoted for a comment.
+    pub title_comment: String,
     /// `info.title` for Markdown and HTML (escaped by the template engine where HTML).
     pub title: String,
     /// `info.version`.
@@ -75,6 +77,8 @@ pub struct NamespaceCtx {
     pub path: String,
     /// The path as a JS string literal.
     pub path_js: String,
+    /// The path quoted for a comment.
+    pub path_comment: String,
     /// A JS expression for the concrete path, reading `params`.
     pub path_expr: String,
     /// PascalCase name (`Rooms`).
@@ -115,6 +119,8 @@ pub struct EventCtx {
     pub key: String,
     /// The wire name as a JS string literal.
     pub name_js: String,
+    /// The wire name quoted for a comment.
+    pub name_comment: String,
     /// camelCase method name.
     pub method: String,
     /// `{Namespace}{Event}`, for components and validators.
@@ -211,6 +217,7 @@ pub fn document(api: &Api, namespaces: &[Namespace], package_name: &str) -> Docu
                 .unwrap_or_else(|| format!("Namespace {}", ns.path));
             NamespaceCtx {
                 path_js: js_string(&ns.path),
+                path_comment: comment_text(&ns.path),
                 path_expr: path_expression(&ns.path),
                 pascal: ns.pascal.clone(),
                 camel,
@@ -245,6 +252,7 @@ pub fn document(api: &Api, namespaces: &[Namespace], package_name: &str) -> Docu
     Document {
         package_name: package_name.to_string(),
         title_js: js_string(&api.info.title),
+        title_comment: comment_text(&format!("{} {}", api.info.title, api.info.version)),
         title: api.info.title.clone(),
         version: api.info.version.clone(),
         doc: doc_comment(api.info.description.as_deref().unwrap_or(""), ""),
@@ -310,6 +318,7 @@ fn event_ctx(
     EventCtx {
         key: property_key(&event.name),
         name_js: js_string(&event.name),
+        name_comment: comment_text(&event.name),
         qualified: format!("{}{}", ns.pascal, pascal_words(&method)),
         payload_ts: event
             .payload

@@ -54,6 +54,19 @@ pub fn doc_comment(text: &str, indent: &str) -> String {
     out
 }
 
+/// Text quoted in a comment (`` `text` ``), safe in a line comment, a block comment and a `<script>`: line breaks
+/// become spaces, `*/` and `</` are written `*\/` and `<\/`.
+pub fn comment_text(text: &str) -> String {
+    let flat: String = text
+        .chars()
+        .map(|c| match c {
+            '\n' | '\r' | '\u{2028}' | '\u{2029}' => ' ',
+            c => c,
+        })
+        .collect();
+    format!("`{}`", flat.replace("*/", "*\\/").replace("</", "<\\/"))
+}
+
 /// A property key in a type literal: the name itself when it is an identifier, else a string literal.
 pub fn property_key(name: &str) -> String {
     let mut chars = name.chars();
@@ -94,6 +107,15 @@ mod tests {
         );
         assert_eq!(doc.matches("*/").count(), 1);
         assert_eq!(doc_comment("  ", ""), "");
+    }
+
+    #[test]
+    fn comment_text_stays_on_one_line_and_inside_the_comment() {
+        assert_eq!(comment_text("/rooms/{id}"), "`/rooms/{id}`");
+        assert_eq!(
+            comment_text("a */ b\nc </script>"),
+            "`a *\\/ b c <\\/script>`"
+        );
     }
 
     #[test]
