@@ -1,4 +1,4 @@
-//! The command line: `validate`, `ir`.
+//! The command line: `validate`, `rust`, `ir`, `init`, `config`.
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use fastsocket_codegen_rust::{Mapping, RuntimeDependency, RustOptions};
 
+use crate::config::ConfigFile;
 use crate::write::WriteMode;
 
 use anstream::{eprint, eprintln};
@@ -47,12 +48,14 @@ pub enum Command {
     ///
     /// Files under `src/generated/` are the generator's and are rewritten when they change; `Cargo.toml` and
     /// `src/lib.rs` are yours after the first run and never overwritten.
+    ///
+    /// Without SPEC, options come from `./fastsocket.toml` (or `--config FILE`); flags override the file.
     Rust {
-        /// The document (YAML or JSON), or `-` for standard input.
-        spec: String,
-        /// The folder to write the crate into (created if missing).
+        /// The document (YAML or JSON), or `-` for standard input [default: `spec` of the config file].
+        spec: Option<String>,
+        /// The folder to write the crate into (created if missing) [default: `rust.out` of the config file].
         #[arg(short, long, value_name = "DIR")]
-        out: PathBuf,
+        out: Option<PathBuf>,
         /// The package name [default: from the document's title].
         #[arg(long)]
         crate_name: Option<String>,
@@ -63,6 +66,15 @@ pub enum Command {
         /// Write nothing; exit 1 and list the files that would change (for CI).
         #[arg(long)]
         check: bool,
+        /// Like --check, and print a unified diff of every file that would change to standard output.
+        #[arg(long)]
+        diff: bool,
+        /// Regenerate whenever the document or a file it reaches through `$ref` changes (Ctrl-C stops).
+        #[arg(long, conflicts_with_all = ["check", "diff"])]
+        watch: bool,
+        /// Read options from this `fastsocket.toml` [default: `./fastsocket.toml` when SPEC is not given].
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
         /// Overwrite generated files even if they were edited by hand.
         #[arg(long)]
         force: bool,
@@ -79,6 +91,21 @@ pub enum Command {
         /// How `$ref`s are read.
         #[command(flatten)]
         load: LoadArgs,
+    },
+    /// Write a starter project: `asyncapi.yaml`, a schema file it references, and `fastsocket.toml`.
+    Init {
+        /// The folder (created if missing); nothing is overwritten.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Check a `fastsocket.toml`, or print its JSON Schema.
+    Config {
+        /// The file to check.
+        #[arg(default_value = crate::config::FILE_NAME, conflicts_with = "schema")]
+        file: PathBuf,
+        /// Print the JSON Schema of `fastsocket.toml` instead (for editors: `#:schema` in taplo).
+        #[arg(long)]
+        schema: bool,
     },
     /// Print the intermediate representation that the emitters read, as JSON.
     Ir {
@@ -158,22 +185,87 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate_name,
             runtime_path,
             check,
+            diff,
+            watch,
+            config,
             force,
             strict,
             mapping,
             models_only,
             load,
-        } => rust(RustArgs {
-            mapping: mapping.map(MappingArg::into_mapping),
-            server: !models_only,
-            spec,
-            out,
-            crate_name,
-            runtime_path,
-            mode: WriteMode { check, force },
-            strict,
-            load,
-        }),
+        } => {
+            let config = rust_config(spec.is_none(), config)?;
+            let file = config.as_ref();
+            let rust_config = file.map(|f| &f.config.rust);
+            let spec = match (spec, file.and_then(ConfigFile::spec)) {
+                (Some(spec), _) => spec,
+                (None, Some(spec)) => spec.display().to_string(),
+                (None, None) => anyhow::bail!(
+                    "no document: pass SPEC, or run where a fastsocket.toml names one (`spec = \"asyncapi.yaml\"`)"
+                ),
+            };
+            let out = match (out, rust_config.and_then(|r| r.out.as_deref())) {
+                (Some(out), _) => out,
+                (None, Some(out)) => file.map_or_else(|| out.to_path_buf(), |f| f.resolve(out)),
+                (None, None) => anyhow::bail!(
+                    "no output folder: pass --out DIR, or set `out` under [rust] in fastsocket.toml"
+                ),
+            };
+            let load = match file {
+                Some(file) if load.ref_root.is_none() && load.map_url.is_empty() => {
+                    let options = file.load_options();
+                    LoadArgs {
+                        ref_root: options.ref_root,
+                        map_url: options.url_map,
+                    }
+                }
+                _ => load,
+            };
+            rust(RustArgs {
+                mapping: mapping
+                    .map(MappingArg::into_mapping)
+                    .or_else(|| rust_config.and_then(|r| r.mapping).map(Into::into)),
+                server: !models_only && rust_config.and_then(|r| r.server).unwrap_or(true),
+                spec,
+                out,
+                crate_name: crate_name.or_else(|| rust_config.and_then(|r| r.crate_name.clone())),
+                runtime_path: runtime_path
+                    .or_else(|| rust_config.and_then(|r| r.runtime_path.clone())),
+                mode: WriteMode {
+                    check: check || diff,
+                    force,
+                },
+                diff,
+                watch,
+                strict: strict || rust_config.and_then(|r| r.strict).unwrap_or(false),
+                load,
+            })
+        }
+        Command::Init { dir } => {
+            for path in crate::init::init(&dir)? {
+                eprintln!("wrote {}", path.display());
+            }
+            eprintln!(
+                "next: `fastsocket-gen rust` in {} generates the server into `server/`",
+                dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config { schema: true, .. } => {
+            print_json(&crate::config::json_schema())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config { file, .. } => match ConfigFile::read(&file) {
+            Ok(_) => {
+                eprintln!("{}: ok", file.display());
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(err @ crate::config::ConfigError::Invalid { .. }) => {
+                eprintln!("error: {err}");
+                Ok(ExitCode::from(EXIT_INVALID))
+            }
+            Err(err) => Err(err.into()),
+        },
         Command::Ir { schema: true, .. } => {
             print_json(&fastsocket_ir::Api::json_schema())?;
             Ok(ExitCode::SUCCESS)
@@ -222,20 +314,49 @@ struct RustArgs {
     crate_name: Option<String>,
     runtime_path: Option<String>,
     mode: WriteMode,
+    diff: bool,
+    watch: bool,
     strict: bool,
     load: LoadArgs,
 }
 
+/// The config file of a `rust` run: the one named, else `./fastsocket.toml` when no document was named.
+fn rust_config(spec_missing: bool, named: Option<PathBuf>) -> anyhow::Result<Option<ConfigFile>> {
+    let path = match named {
+        Some(path) => path,
+        None if spec_missing && Path::new(crate::config::FILE_NAME).is_file() => {
+            PathBuf::from(crate::config::FILE_NAME)
+        }
+        None => return Ok(None),
+    };
+    Ok(Some(ConfigFile::read(path)?))
+}
+
 fn rust(args: RustArgs) -> anyhow::Result<ExitCode> {
+    if !args.watch {
+        return rust_once(&args).map(|(code, _)| code);
+    }
+    anyhow::ensure!(
+        args.spec != "-",
+        "--watch needs a document file, not standard input"
+    );
+    crate::watch::watch(Path::new(&args.spec), || {
+        rust_once(&args).map(|(_, files)| files)
+    })
+}
+
+/// One generation; also returns the files read (the document and its `$ref` targets) for `--watch`.
+fn rust_once(args: &RustArgs) -> anyhow::Result<(ExitCode, Vec<PathBuf>)> {
     let started = Instant::now();
     let loaded = match load_spec(&args.spec, &args.load)? {
         Ok(loaded) => loaded,
         Err(report) => {
             print_diagnostics(&report.diagnostics);
             print_summary(&report);
-            return Ok(ExitCode::from(EXIT_INVALID));
+            return Ok((ExitCode::from(EXIT_INVALID), report.files));
         }
     };
+    let files = loaded.report.files.clone();
     print_diagnostics(&loaded.report.diagnostics);
     if args.strict
         && loaded
@@ -244,12 +365,13 @@ fn rust(args: RustArgs) -> anyhow::Result<ExitCode> {
             .any(|d| d.code == "example-mismatch")
     {
         eprintln!("error: --strict: examples that do not match their schema are errors");
-        return Ok(ExitCode::from(EXIT_INVALID));
+        return Ok((ExitCode::from(EXIT_INVALID), files));
     }
     let crate_name = args
         .crate_name
+        .clone()
         .unwrap_or_else(|| default_crate_name(&loaded.api.info.title));
-    let runtime = match args.runtime_path {
+    let runtime = match args.runtime_path.clone() {
         Some(path) => RuntimeDependency::Path(path),
         None => default_runtime(&args.out),
     };
@@ -273,7 +395,12 @@ fn rust(args: RustArgs) -> anyhow::Result<ExitCode> {
                 "up to date: {} file(s) checked in {elapsed:.0?}",
                 output.files.len()
             );
-            return Ok(ExitCode::SUCCESS);
+            return Ok((ExitCode::SUCCESS, files));
+        }
+        if args.diff {
+            let mut out = std::io::stdout().lock();
+            out.write_all(crate::diff::unified(&args.out, &output.files)?.as_bytes())?;
+            out.flush()?;
         }
         eprintln!(
             "out of date: {} file(s) would change:",
@@ -282,7 +409,7 @@ fn rust(args: RustArgs) -> anyhow::Result<ExitCode> {
         for path in &summary.written {
             eprintln!("  {path}");
         }
-        return Ok(ExitCode::from(EXIT_INVALID));
+        return Ok((ExitCode::from(EXIT_INVALID), files));
     }
     eprintln!(
         "fastsocket-gen: {} written, {} unchanged, {} kept (yours) in {elapsed:.0?} → {}",
@@ -291,7 +418,7 @@ fn rust(args: RustArgs) -> anyhow::Result<ExitCode> {
         summary.kept.len(),
         args.out.display()
     );
-    Ok(ExitCode::SUCCESS)
+    Ok((ExitCode::SUCCESS, files))
 }
 
 /// `Chat Service API` → `chat-service-api`.
@@ -415,6 +542,40 @@ mod tests {
         assert_eq!(default_crate_name("2FA gateway"), "api-2fa-gateway");
         assert_eq!(default_crate_name("Ünïcode"), "ncode");
         assert_eq!(default_crate_name(""), "api");
+    }
+
+    #[test]
+    fn rust_takes_its_options_from_a_config_file_with_paths_relative_to_it() {
+        let dir =
+            std::env::temp_dir().join(format!("fastsocket-cli-config-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        crate::init::init(&dir).unwrap();
+        let config = dir.join(crate::config::FILE_NAME).display().to_string();
+        let code = |args: &[&str]| {
+            let cli = Cli::try_parse_from(
+                ["fastsocket-gen", "rust", "--config", config.as_str()]
+                    .iter()
+                    .chain(args),
+            )
+            .unwrap();
+            format!("{:?}", run(cli).unwrap())
+        };
+        let success = format!("{:?}", ExitCode::SUCCESS);
+        let invalid = format!("{:?}", ExitCode::from(EXIT_INVALID));
+        assert_eq!(code(&[]), success);
+        // `out = "server"` is relative to the config file, not to the current folder.
+        assert!(dir.join("server/src/generated/models.rs").is_file());
+        assert_eq!(code(&["--check"]), success);
+        let schema = dir.join("schemas/greeting.yaml");
+        let text = std::fs::read_to_string(&schema).unwrap();
+        std::fs::write(&schema, text.replace("maxLength: 64", "maxLength: 65")).unwrap();
+        assert_eq!(
+            code(&["--diff"]),
+            invalid,
+            "a change in a $ref'd file is seen"
+        );
+        assert_eq!(code(&["--check"]), invalid, "--diff wrote nothing");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

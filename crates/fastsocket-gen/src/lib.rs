@@ -8,7 +8,10 @@
 pub mod builder;
 pub mod cli;
 pub mod config;
+pub mod diff;
 pub mod flatten;
+pub mod init;
+pub mod watch;
 pub mod write;
 
 pub use fastsocket_ir as ir;
