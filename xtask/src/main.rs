@@ -1,6 +1,7 @@
 //! Project automation. `cargo xtask corpus DIR` checks a folder of AsyncAPI documents; `cargo xtask differential`
 //! compares the generated validators with the `jsonschema` crate.
 
+mod build_rs;
 mod corpus;
 mod differential;
 mod e2e;
@@ -41,6 +42,10 @@ enum Task {
     /// Needs node/npm and python3 (the clients are installed from their pinned lock files into
     /// `tests/e2e/node/node_modules` and `target/e2e/venv`). Prints one line per case and `N passed, N failed`.
     E2e(e2e::E2eArgs),
+    /// Prove that `examples/build-rs` reruns its build script when a file its document reaches through `$ref`
+    /// changes, and not when nothing changed (reads `cargo build -v`). Prints one line per step and
+    /// `N passed, N failed`.
+    BuildRs,
 }
 
 fn main() -> ExitCode {
@@ -48,6 +53,7 @@ fn main() -> ExitCode {
         Task::Corpus(args) => corpus::run(&args),
         Task::Differential(args) => differential::run(&args),
         Task::E2e(args) => e2e::run(&args),
+        Task::BuildRs => build_rs::run(),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

@@ -10,11 +10,14 @@
 //!
 //! ```ignore
 //! // src/lib.rs (with `fastsocket`, `serde`, `serde_json`, `schemars`, `chrono` and `uuid` under [dependencies])
+//! // Item docs come from the document's descriptions; not every schema has one.
+//! #[allow(missing_docs)]
 //! pub mod api {
 //!     include!(concat!(env!("OUT_DIR"), "/fastsocket/generated.rs"));
 //! }
-//! // or, the same line: `pub mod api { fastsocket::include_generated!(); }`
 //! ```
+//!
+//! `examples/build-rs` is a complete server built this way.
 //!
 //! The generated modules (`models`, `validators`, `server` and, under `cfg(test)`, the spec's examples as tests)
 //! land in `$OUT_DIR/<name>/generated.rs` (`name` defaults to `fastsocket`), written only when their contents
