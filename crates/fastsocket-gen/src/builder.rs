@@ -25,15 +25,20 @@
 //! `$ref` (and the `fastsocket.toml` it was configured from), so editing any of them — and nothing else — reruns
 //! the build script; warnings become `cargo:warning=` lines; an invalid document fails the build with every error
 //! located as `file:line:col`.
+//!
+//! A rerun whose inputs have the same contents as last time (a touch, a save without edits) reuses the previous
+//! output after hashing the inputs, instead of loading and generating again (see [`crate::fingerprint`]).
 
 use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use fastsocket_codegen_rust::{EmitError, Mapping, RuntimeDependency, RustOptions};
 use fastsocket_spec::{Diagnostic, Input, LoadError, LoadOptions};
 
 use crate::config::{ConfigError, ConfigFile};
+use crate::fingerprint;
 use crate::flatten::{FlattenError, flatten};
 
 /// The file inside `$OUT_DIR/<name>/` that the user includes.
@@ -65,6 +70,9 @@ pub struct Generated {
     pub inputs: Vec<PathBuf>,
     /// Whether any output file was (re)written; `false` when everything was already up to date.
     pub written: bool,
+    /// Whether the previous output was reused without loading or generating: every input had the contents it had
+    /// then, and the options and the generator were the same.
+    pub reused: bool,
     /// Warnings about the document and the generation, one line each.
     pub warnings: Vec<String>,
 }
@@ -263,6 +271,35 @@ impl Builder {
             }
             Ok(())
         };
+        let started = SystemTime::now();
+        let dir = out_dir.join(&self.name);
+        let file = dir.join(GENERATED_FILE);
+        let options = format!(
+            "{:?}",
+            (
+                &self.spec,
+                &self.config,
+                self.server,
+                self.mapping,
+                self.strict,
+                &self.load
+            )
+        );
+        if let Some(reused) = fingerprint::check(&dir, &options) {
+            for path in &reused.inputs {
+                print(format!("cargo:rerun-if-changed={}", path.display()))?;
+            }
+            for warning in &reused.warnings {
+                print(format!("cargo:warning={warning}"))?;
+            }
+            return Ok(Generated {
+                file,
+                inputs: reused.inputs,
+                written: false,
+                reused: true,
+                warnings: reused.warnings,
+            });
+        }
         let spec_name = self.spec.display().to_string();
         // The config and the document are inputs even if loading fails below: a fix must rerun the script.
         let mut inputs: Vec<PathBuf> = self.config.iter().cloned().collect();
@@ -326,16 +363,34 @@ impl Builder {
             print(format!("cargo:warning={warning}"))?;
         }
         let flat = flatten(&output.files)?;
-        let dir = out_dir.join(&self.name);
-        let file = dir.join(GENERATED_FILE);
         let mut written = write_if_changed(&file, &flat.rust)?;
         for (name, contents) in &flat.data {
             written |= write_if_changed(&dir.join(name), contents)?;
+        }
+        let outputs: Vec<&str> = std::iter::once(GENERATED_FILE)
+            .chain(flat.data.keys().map(String::as_str))
+            .collect();
+        let record_path = dir.join(fingerprint::FILE_NAME);
+        match fingerprint::record(started, &options, &inputs, &warnings, &dir, &outputs) {
+            Some(record) => {
+                write_if_changed(&record_path, &record)?;
+            }
+            // Not recordable this time (an input saved moments ago): no stale record may stay behind.
+            None => match std::fs::remove_file(&record_path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(BuildError::Write {
+                        path: record_path,
+                        source: e,
+                    });
+                }
+                _ => {}
+            },
         }
         Ok(Generated {
             file,
             inputs,
             written,
+            reused: false,
             warnings,
         })
     }

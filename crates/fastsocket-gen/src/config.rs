@@ -37,6 +37,7 @@ pub const FILE_NAME: &str = "fastsocket.toml";
 )]
 pub struct Config {
     /// The AsyncAPI document (YAML or JSON).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub spec: Option<PathBuf>,
     /// How documents and their `$ref`s are read.
     #[serde(default)]
@@ -52,9 +53,10 @@ pub struct Config {
 pub struct LoadConfig {
     /// Folder that `$ref`s may reach [default: nearest ancestor of the document holding `.git` or
     /// `fastsocket.toml`, else the document's folder].
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ref_root: Option<PathBuf>,
     /// `$ref`s under an http(s) URL prefix are read from a local folder (the network is never used).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub map_url: BTreeMap<String, PathBuf>,
 }
 
@@ -63,16 +65,22 @@ pub struct LoadConfig {
 #[serde(deny_unknown_fields)]
 pub struct RustConfig {
     /// Where `fastsocket-gen rust` writes the crate (the build.rs builder writes to `OUT_DIR` instead).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub out: Option<PathBuf>,
     /// The package name of the generated crate [default: from the document's title] (CLI only).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub crate_name: Option<String>,
     /// Where the generated crate finds the `fastsocket` runtime crate, relative to `out` (CLI only).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub runtime_path: Option<String>,
     /// How channels become Socket.IO namespaces and events [default: chosen from the document].
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mapping: Option<MappingConfig>,
     /// Generate the Socket.IO server glue, not only the models [default: true].
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub server: Option<bool>,
     /// Treat examples that do not match their schema as errors [default: false].
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub strict: Option<bool>,
 }
 

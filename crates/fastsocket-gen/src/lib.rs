@@ -9,6 +9,7 @@ pub mod builder;
 pub mod cli;
 pub mod config;
 pub mod diff;
+pub mod fingerprint;
 pub mod flatten;
 pub mod init;
 pub mod watch;

@@ -1,6 +1,7 @@
 //! The build.rs builder: what it prints for Cargo, what it writes, and how it fails.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use fastsocket_gen::{BuildError, Builder, Generated};
 
@@ -168,4 +169,78 @@ fn without_cargo_nothing_is_printed() {
         .generate_to(&mut printed)
         .unwrap();
     assert!(printed.is_empty());
+}
+
+/// A copy of `specs/multi-file` whose files were last modified an hour ago (so runs are recordable: see
+/// `fastsocket_gen::fingerprint::SETTLED`).
+fn settled_copy(name: &str) -> PathBuf {
+    let dir = temp(name);
+    for file in [
+        "asyncapi.yaml",
+        "messages.yaml",
+        "schemas/common.yaml",
+        "schemas/user.json",
+    ] {
+        let to = dir.join(file);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(specs().join("multi-file").join(file), &to).unwrap();
+        set_modified(&to, SystemTime::now() - Duration::from_secs(3600));
+    }
+    dir
+}
+
+fn set_modified(path: &Path, when: SystemTime) {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(when)
+        .unwrap();
+}
+
+#[test]
+fn an_unchanged_rerun_reuses_the_output_and_any_change_regenerates() {
+    let dir = settled_copy("reuse");
+    let builder = || Builder::new(dir.join("asyncapi.yaml")).out_dir(dir.join("out"));
+    let first = run(builder()).0.unwrap();
+    assert!(first.written && !first.reused);
+
+    // What Cargo reruns the script for without a change: a touch.
+    set_modified(&dir.join("schemas/common.yaml"), SystemTime::now());
+    let (again, printed) = run(builder());
+    let again = again.unwrap();
+    assert!(again.reused && !again.written);
+    assert_eq!(again.inputs, first.inputs);
+    assert_eq!(
+        printed.matches("cargo:rerun-if-changed=").count(),
+        4,
+        "the inputs are still declared: {printed}"
+    );
+
+    // Other options: generated again.
+    let models_only = run(builder().server(false)).0.unwrap();
+    assert!(!models_only.reused && models_only.written);
+    let back = run(builder()).0.unwrap();
+    assert!(!back.reused && back.written);
+
+    // A changed `$ref`'d file: generated again, and not recorded while it is fresh.
+    let common = dir.join("schemas/common.yaml");
+    let text = std::fs::read_to_string(&common).unwrap();
+    std::fs::write(&common, format!("{text}\n# edited\n")).unwrap();
+    let edited = run(builder()).0.unwrap();
+    assert!(!edited.reused);
+    assert!(
+        !run(builder()).0.unwrap().reused,
+        "a fresh edit is not recorded"
+    );
+    set_modified(&common, SystemTime::now() - Duration::from_secs(3600));
+    assert!(!run(builder()).0.unwrap().reused);
+    assert!(run(builder()).0.unwrap().reused);
+
+    // Output removed or edited: generated again.
+    std::fs::remove_file(&first.file).unwrap();
+    let restored = run(builder()).0.unwrap();
+    assert!(!restored.reused && restored.written && first.file.is_file());
+    std::fs::write(&first.file, "// edited\n").unwrap();
+    assert!(!run(builder()).0.unwrap().reused);
 }
