@@ -38,6 +38,7 @@ use fastsocket_codegen_rust::{EmitError, Mapping, RuntimeDependency, RustOptions
 use fastsocket_spec::{Diagnostic, Input, LoadError, LoadOptions};
 
 use crate::config::{ConfigError, ConfigFile};
+use crate::customize::{CustomizeError, TypeAttribute};
 use crate::fingerprint;
 use crate::flatten::{FlattenError, flatten};
 
@@ -56,6 +57,7 @@ pub struct Builder {
     mapping: Option<Mapping>,
     strict: bool,
     load: LoadOptions,
+    type_attributes: Vec<TypeAttribute>,
     config: Option<PathBuf>,
     emit_rerun_if_changed: bool,
 }
@@ -123,6 +125,9 @@ pub enum BuildError {
     /// The emitter failed (a bug).
     #[error(transparent)]
     Emit(#[from] EmitError),
+    /// A type attribute could not be applied.
+    #[error(transparent)]
+    Customize(#[from] CustomizeError),
     /// Flattening the emitter's output failed (a bug).
     #[error(transparent)]
     Flatten(#[from] FlattenError),
@@ -175,6 +180,7 @@ impl Builder {
             mapping: None,
             strict: false,
             load: LoadOptions::default(),
+            type_attributes: Vec::new(),
             config: None,
             // As tonic-build: the directives only mean something when Cargo runs us.
             emit_rerun_if_changed: std::env::var_os("CARGO").is_some(),
@@ -193,6 +199,7 @@ impl Builder {
         builder.mapping = rust.mapping.map(Into::into);
         builder.server = rust.server.unwrap_or(true);
         builder.strict = rust.strict.unwrap_or(false);
+        builder.type_attributes = file.type_attributes();
         builder.config = Some(file.path);
         Ok(builder)
     }
@@ -226,6 +233,21 @@ impl Builder {
     /// Fail when an example does not match its schema, instead of warning [default: false].
     pub fn strict(mut self, strict: bool) -> Builder {
         self.strict = strict;
+        self
+    }
+
+    /// Adds outer attributes to the model type `name` (its Rust name, as in `models::User`; `*`: every model
+    /// struct and enum), like prost-build's `type_attribute`: `.type_attribute("User", "#[derive(Eq, Hash)]")`.
+    /// A name no model has, or text that is not an attribute, fails the build with a message saying so.
+    pub fn type_attribute(
+        mut self,
+        name: impl Into<String>,
+        attribute: impl Into<String>,
+    ) -> Builder {
+        self.type_attributes.push(TypeAttribute {
+            name: name.into(),
+            attribute: attribute.into(),
+        });
         self
     }
 
@@ -282,7 +304,8 @@ impl Builder {
                 self.server,
                 self.mapping,
                 self.strict,
-                &self.load
+                &self.load,
+                &self.type_attributes
             )
         );
         if let Some(reused) = fingerprint::check(&dir, &options) {
@@ -348,7 +371,7 @@ impl Builder {
                 });
             }
         }
-        let output = fastsocket_codegen_rust::generate(
+        let mut output = fastsocket_codegen_rust::generate(
             &loaded.api,
             &RustOptions {
                 // Only the user-owned files (Cargo.toml, main.rs), which the builder does not write, use these.
@@ -362,6 +385,7 @@ impl Builder {
         for warning in &warnings {
             print(format!("cargo:warning={warning}"))?;
         }
+        crate::customize::apply(&mut output.files, &self.type_attributes)?;
         let flat = flatten(&output.files)?;
         let mut written = write_if_changed(&file, &flat.rust)?;
         for (name, contents) in &flat.data {

@@ -238,6 +238,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 diff,
                 watch,
                 strict: strict || rust_config.and_then(|r| r.strict).unwrap_or(false),
+                type_attributes: file.map(ConfigFile::type_attributes).unwrap_or_default(),
                 load,
             })
         }
@@ -317,6 +318,8 @@ struct RustArgs {
     diff: bool,
     watch: bool,
     strict: bool,
+    /// `[rust] type_attributes` of the config file (no flag: they are project settings).
+    type_attributes: Vec<crate::customize::TypeAttribute>,
     load: LoadArgs,
 }
 
@@ -375,7 +378,7 @@ fn rust_once(args: &RustArgs) -> anyhow::Result<(ExitCode, Vec<PathBuf>)> {
         Some(path) => RuntimeDependency::Path(path),
         None => default_runtime(&args.out),
     };
-    let output = fastsocket_codegen_rust::generate(
+    let mut output = fastsocket_codegen_rust::generate(
         &loaded.api,
         &RustOptions {
             crate_name,
@@ -387,6 +390,7 @@ fn rust_once(args: &RustArgs) -> anyhow::Result<(ExitCode, Vec<PathBuf>)> {
     for warning in &output.warnings {
         eprintln!("warning: {warning}");
     }
+    crate::customize::apply(&mut output.files, &args.type_attributes)?;
     let summary = crate::write::write_files(&args.out, &output.files, args.mode)?;
     let elapsed = started.elapsed();
     if args.mode.check {

@@ -14,6 +14,7 @@
 //! mapping = "namespace"   # or "event"; default: chosen from the document
 //! server = true           # false: models only
 //! strict = false          # examples that do not match their schema are errors
+//! type_attributes = { "User" = ["#[derive(Eq, Hash)]"] }   # "*": every model struct and enum
 //! ```
 //!
 //! Unknown keys are errors (a typo must not be silently ignored), reported with their line and column.
@@ -82,6 +83,10 @@ pub struct RustConfig {
     /// Treat examples that do not match their schema as errors [default: false].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub strict: Option<bool>,
+    /// Attributes added to model types, by Rust name (`*`: every model struct and enum), e.g.
+    /// `{ "User" = ["#[derive(Eq, Hash)]"] }`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub type_attributes: BTreeMap<String, Vec<String>>,
 }
 
 /// `mapping` values.
@@ -166,6 +171,21 @@ impl ConfigFile {
         self.config.spec.as_deref().map(|p| self.resolve(p))
     }
 
+    /// The `[rust] type_attributes`, in name order.
+    pub fn type_attributes(&self) -> Vec<crate::customize::TypeAttribute> {
+        self.config
+            .rust
+            .type_attributes
+            .iter()
+            .flat_map(|(name, attributes)| {
+                attributes.iter().map(|a| crate::customize::TypeAttribute {
+                    name: name.clone(),
+                    attribute: a.clone(),
+                })
+            })
+            .collect()
+    }
+
     /// The loader options the file asks for.
     pub fn load_options(&self) -> LoadOptions {
         LoadOptions {
@@ -229,7 +249,7 @@ mod tests {
 
     #[test]
     fn a_full_file_parses_and_paths_resolve_against_its_folder() {
-        let text = r#"
+        let text = r##"
 spec = "api/asyncapi.yaml"
 [load]
 ref_root = "."
@@ -239,7 +259,8 @@ out = "server"
 mapping = "event"
 server = false
 strict = true
-"#;
+type_attributes = { "User" = ["#[derive(Hash)]", "#[non_exhaustive]"], "*" = ["#[derive(Eq)]"] }
+"##;
         let file = ConfigFile {
             path: PathBuf::from("project/fastsocket.toml"),
             config: parse(text).unwrap(),
@@ -259,6 +280,19 @@ strict = true
         );
         assert_eq!(file.config.rust.mapping, Some(MappingConfig::Event));
         assert_eq!(file.config.rust.server, Some(false));
+        let attributes: Vec<(String, String)> = file
+            .type_attributes()
+            .into_iter()
+            .map(|a| (a.name, a.attribute))
+            .collect();
+        assert_eq!(
+            attributes,
+            [
+                ("*".to_string(), "#[derive(Eq)]".to_string()),
+                ("User".to_string(), "#[derive(Hash)]".to_string()),
+                ("User".to_string(), "#[non_exhaustive]".to_string()),
+            ]
+        );
     }
 
     #[test]

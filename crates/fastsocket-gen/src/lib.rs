@@ -8,6 +8,7 @@
 pub mod builder;
 pub mod cli;
 pub mod config;
+pub mod customize;
 pub mod diff;
 pub mod fingerprint;
 pub mod flatten;

@@ -244,3 +244,31 @@ fn an_unchanged_rerun_reuses_the_output_and_any_change_regenerates() {
     std::fs::write(&first.file, "// edited\n").unwrap();
     assert!(!run(builder()).0.unwrap().reused);
 }
+
+#[test]
+fn type_attributes_reach_the_output_and_a_wrong_name_fails_the_build() {
+    let out = temp("attributes");
+    let spec = specs().join("multi-file/asyncapi.yaml");
+    let generated = run(Builder::new(&spec)
+        .out_dir(&out)
+        .type_attribute("GetUserPayload", "#[derive(Eq, Hash)]"))
+    .0
+    .unwrap();
+    let text = std::fs::read_to_string(&generated.file).unwrap();
+    let item = text.find("pub struct GetUserPayload").unwrap();
+    assert!(
+        text[..item].ends_with("#[derive(Eq, Hash)]\n    "),
+        "{}",
+        &text[item - 200..item]
+    );
+
+    let (result, _) = run(Builder::new(&spec)
+        .out_dir(&out)
+        .type_attribute("GetUser", "#[derive(Hash)]"));
+    let err = result.unwrap_err().to_string();
+    assert!(err.contains("no model type has that name"), "{err}");
+    assert!(
+        err.contains("GetUserPayload"),
+        "the names that exist: {err}"
+    );
+}

@@ -31,6 +31,14 @@ fn payloads_are_typed_and_validated_by_the_generated_code() {
 }
 
 #[test]
+fn type_attributes_from_fastsocket_toml_reach_the_models() {
+    // `GetUserPayload` derives `Eq` and `Hash` only because fastsocket.toml says so.
+    let a: GetUserPayload = fastsocket::decode(&json!({ "userId": ADA })).unwrap();
+    let set: std::collections::HashSet<GetUserPayload> = [a.clone(), a].into_iter().collect();
+    assert_eq!(set.len(), 1);
+}
+
+#[test]
 fn the_embedded_document_is_the_multi_file_spec_resolved() {
     // The generator embeds the document with every `$ref` file read: the ref chain must not leak into it.
     assert_eq!(SPEC.title, "Fastsocket User Directory");
