@@ -38,7 +38,7 @@ use fastsocket_codegen_rust::{EmitError, Mapping, RuntimeDependency, RustOptions
 use fastsocket_spec::{Diagnostic, Input, LoadError, LoadOptions};
 
 use crate::config::{ConfigError, ConfigFile};
-use crate::customize::{CustomizeError, TypeAttribute};
+use crate::customize::{CustomizeError, TypeAttribute, TypeOverride};
 use crate::fingerprint;
 use crate::flatten::{FlattenError, flatten};
 
@@ -58,6 +58,7 @@ pub struct Builder {
     strict: bool,
     load: LoadOptions,
     type_attributes: Vec<TypeAttribute>,
+    type_overrides: Vec<TypeOverride>,
     config: Option<PathBuf>,
     emit_rerun_if_changed: bool,
 }
@@ -181,6 +182,7 @@ impl Builder {
             strict: false,
             load: LoadOptions::default(),
             type_attributes: Vec::new(),
+            type_overrides: Vec::new(),
             config: None,
             // As tonic-build: the directives only mean something when Cargo runs us.
             emit_rerun_if_changed: std::env::var_os("CARGO").is_some(),
@@ -200,6 +202,7 @@ impl Builder {
         builder.server = rust.server.unwrap_or(true);
         builder.strict = rust.strict.unwrap_or(false);
         builder.type_attributes = file.type_attributes();
+        builder.type_overrides = file.type_overrides();
         builder.config = Some(file.path);
         Ok(builder)
     }
@@ -247,6 +250,22 @@ impl Builder {
         self.type_attributes.push(TypeAttribute {
             name: name.into(),
             attribute: attribute.into(),
+        });
+        self
+    }
+
+    /// The Rust type of string values with `format` (`date-time`, `date` or `uuid`) in place of the default
+    /// (`chrono::DateTime<FixedOffset>`, `chrono::NaiveDate`, `uuid::Uuid`): `.type_override("date-time",
+    /// "::std::string::String")`. The type must implement what models derive (`Debug`, `Clone`, `PartialEq`,
+    /// serde, `schemars::JsonSchema`); the validators still check the format before deserialisation.
+    pub fn type_override(
+        mut self,
+        format: impl Into<String>,
+        rust_type: impl Into<String>,
+    ) -> Builder {
+        self.type_overrides.push(TypeOverride {
+            format: format.into(),
+            rust_type: rust_type.into(),
         });
         self
     }
@@ -305,7 +324,8 @@ impl Builder {
                 self.mapping,
                 self.strict,
                 &self.load,
-                &self.type_attributes
+                &self.type_attributes,
+                &self.type_overrides
             )
         );
         if let Some(reused) = fingerprint::check(&dir, &options) {
@@ -385,7 +405,11 @@ impl Builder {
         for warning in &warnings {
             print(format!("cargo:warning={warning}"))?;
         }
-        crate::customize::apply(&mut output.files, &self.type_attributes)?;
+        crate::customize::apply(
+            &mut output.files,
+            &self.type_attributes,
+            &self.type_overrides,
+        )?;
         let flat = flatten(&output.files)?;
         let mut written = write_if_changed(&file, &flat.rust)?;
         for (name, contents) in &flat.data {

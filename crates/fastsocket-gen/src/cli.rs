@@ -239,6 +239,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 watch,
                 strict: strict || rust_config.and_then(|r| r.strict).unwrap_or(false),
                 type_attributes: file.map(ConfigFile::type_attributes).unwrap_or_default(),
+                type_overrides: file.map(ConfigFile::type_overrides).unwrap_or_default(),
                 load,
             })
         }
@@ -320,6 +321,8 @@ struct RustArgs {
     strict: bool,
     /// `[rust] type_attributes` of the config file (no flag: they are project settings).
     type_attributes: Vec<crate::customize::TypeAttribute>,
+    /// `[rust] type_overrides` of the config file.
+    type_overrides: Vec<crate::customize::TypeOverride>,
     load: LoadArgs,
 }
 
@@ -390,7 +393,11 @@ fn rust_once(args: &RustArgs) -> anyhow::Result<(ExitCode, Vec<PathBuf>)> {
     for warning in &output.warnings {
         eprintln!("warning: {warning}");
     }
-    crate::customize::apply(&mut output.files, &args.type_attributes)?;
+    crate::customize::apply(
+        &mut output.files,
+        &args.type_attributes,
+        &args.type_overrides,
+    )?;
     let summary = crate::write::write_files(&args.out, &output.files, args.mode)?;
     let elapsed = started.elapsed();
     if args.mode.check {

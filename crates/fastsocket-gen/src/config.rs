@@ -15,6 +15,7 @@
 //! server = true           # false: models only
 //! strict = false          # examples that do not match their schema are errors
 //! type_attributes = { "User" = ["#[derive(Eq, Hash)]"] }   # "*": every model struct and enum
+//! type_overrides = { "date-time" = "::std::string::String" } # formats date-time, date, uuid
 //! ```
 //!
 //! Unknown keys are errors (a typo must not be silently ignored), reported with their line and column.
@@ -87,6 +88,10 @@ pub struct RustConfig {
     /// `{ "User" = ["#[derive(Eq, Hash)]"] }`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub type_attributes: BTreeMap<String, Vec<String>>,
+    /// The Rust type of a string `format` (`date-time`, `date`, `uuid`), e.g.
+    /// `{ "date-time" = "::std::string::String" }`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub type_overrides: BTreeMap<String, String>,
 }
 
 /// `mapping` values.
@@ -182,6 +187,19 @@ impl ConfigFile {
                     name: name.clone(),
                     attribute: a.clone(),
                 })
+            })
+            .collect()
+    }
+
+    /// The `[rust] type_overrides`, in format order.
+    pub fn type_overrides(&self) -> Vec<crate::customize::TypeOverride> {
+        self.config
+            .rust
+            .type_overrides
+            .iter()
+            .map(|(format, rust_type)| crate::customize::TypeOverride {
+                format: format.clone(),
+                rust_type: rust_type.clone(),
             })
             .collect()
     }

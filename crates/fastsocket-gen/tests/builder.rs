@@ -246,15 +246,18 @@ fn an_unchanged_rerun_reuses_the_output_and_any_change_regenerates() {
 }
 
 #[test]
-fn type_attributes_reach_the_output_and_a_wrong_name_fails_the_build() {
+fn type_attributes_and_overrides_reach_the_output_and_a_wrong_name_fails_the_build() {
     let out = temp("attributes");
     let spec = specs().join("multi-file/asyncapi.yaml");
     let generated = run(Builder::new(&spec)
         .out_dir(&out)
-        .type_attribute("GetUserPayload", "#[derive(Eq, Hash)]"))
+        .type_attribute("GetUserPayload", "#[derive(Eq, Hash)]")
+        .type_override("date-time", "::std::string::String"))
     .0
     .unwrap();
     let text = std::fs::read_to_string(&generated.file).unwrap();
+    assert!(text.contains("pub created_at: ::std::string::String,"));
+    assert!(!text.contains("::chrono::DateTime"));
     let item = text.find("pub struct GetUserPayload").unwrap();
     assert!(
         text[..item].ends_with("#[derive(Eq, Hash)]\n    "),

@@ -39,6 +39,19 @@ fn type_attributes_from_fastsocket_toml_reach_the_models() {
 }
 
 #[test]
+fn date_times_are_strings_by_type_override_and_still_validated() {
+    let user =
+        json!({ "id": ADA, "email": "ada@example.com", "createdAt": "2021-03-15T08:30:00Z" });
+    let user: build_rs_example::models::User = fastsocket::decode(&user).unwrap();
+    // A `String`, not `chrono::DateTime`, because fastsocket.toml overrides `date-time`.
+    let created_at: &str = &user.created_at;
+    assert_eq!(created_at, "2021-03-15T08:30:00Z");
+    let bad = json!({ "id": ADA, "email": "ada@example.com", "createdAt": "yesterday" });
+    let violations = fastsocket::decode::<build_rs_example::models::User>(&bad).unwrap_err();
+    assert_eq!(violations[0].path, "/createdAt", "{violations:?}");
+}
+
+#[test]
 fn the_embedded_document_is_the_multi_file_spec_resolved() {
     // The generator embeds the document with every `$ref` file read: the ref chain must not leak into it.
     assert_eq!(SPEC.title, "Fastsocket User Directory");
