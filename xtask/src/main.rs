@@ -3,6 +3,7 @@
 //! drive generated servers with real clients; `cargo xtask examples` regenerates the checked-in examples.
 
 mod browser;
+mod build_rs;
 mod chat_interop;
 mod corpus;
 mod differential;
@@ -68,6 +69,10 @@ enum Task {
     /// (`serve --static`), and drive pages in Debian's Chromium with playwright-core (`tests/browser/chat.mjs`).
     /// Needs node/npm and `/usr/bin/chromium` (or `CHROMIUM`). Prints one line per case and `N passed, N failed`.
     Browser(browser::BrowserArgs),
+    /// Prove that `examples/build-rs` reruns its build script when a file its document reaches through `$ref`
+    /// changes, and not when nothing changed (reads `cargo build -v`). Prints one line per step and
+    /// `N passed, N failed`.
+    BuildRs,
 }
 
 fn main() -> ExitCode {
@@ -79,6 +84,7 @@ fn main() -> ExitCode {
         Task::Examples(args) => examples::run(&args),
         Task::ChatInterop(args) => chat_interop::run(&args),
         Task::Browser(args) => browser::run(&args),
+        Task::BuildRs => build_rs::run(),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

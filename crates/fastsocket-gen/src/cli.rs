@@ -1,4 +1,4 @@
-//! The command line: `validate`, `ir`.
+//! The command line: `validate`, `rust`, `ir`, `init`, `config`.
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use fastsocket_codegen_rust::{Mapping, RuntimeDependency, RustOptions};
 
+use crate::config::ConfigFile;
 use crate::write::WriteMode;
 
 use anstream::{eprint, eprintln};
@@ -47,12 +48,14 @@ pub enum Command {
     ///
     /// Files under `src/generated/` are the generator's and are rewritten when they change; `Cargo.toml` and
     /// `src/lib.rs` are yours after the first run and never overwritten.
+    ///
+    /// Without SPEC, options come from `./fastsocket.toml` (or `--config FILE`); flags override the file.
     Rust {
-        /// The document (YAML or JSON), or `-` for standard input.
-        spec: String,
-        /// The folder to write the crate into (created if missing).
+        /// The document (YAML or JSON), or `-` for standard input [default: `spec` of the config file].
+        spec: Option<String>,
+        /// The folder to write the crate into (created if missing) [default: `rust.out` of the config file].
         #[arg(short, long, value_name = "DIR")]
-        out: PathBuf,
+        out: Option<PathBuf>,
         /// The package name [default: from the document's title].
         #[arg(long)]
         crate_name: Option<String>,
@@ -63,6 +66,15 @@ pub enum Command {
         /// Write nothing; exit 1 and list the files that would change (for CI).
         #[arg(long)]
         check: bool,
+        /// Like --check, and print a unified diff of every file that would change to standard output.
+        #[arg(long)]
+        diff: bool,
+        /// Regenerate whenever the document or a file it reaches through `$ref` changes (Ctrl-C stops).
+        #[arg(long, conflicts_with_all = ["check", "diff"])]
+        watch: bool,
+        /// Read options from this `fastsocket.toml` [default: `./fastsocket.toml` when SPEC is not given].
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
         /// Overwrite generated files even if they were edited by hand.
         #[arg(long)]
         force: bool,
@@ -97,6 +109,9 @@ pub enum Command {
         /// Write nothing; exit 1 and list the files that would change (for CI).
         #[arg(long)]
         check: bool,
+        /// With `--check`: also print a unified diff of what would change.
+        #[arg(long, requires = "check")]
+        diff: bool,
         /// Overwrite generated files even if they were edited by hand.
         #[arg(long)]
         force: bool,
@@ -106,6 +121,21 @@ pub enum Command {
         /// How `$ref`s are read.
         #[command(flatten)]
         load: LoadArgs,
+    },
+    /// Write a starter project: `asyncapi.yaml`, a schema file it references, and `fastsocket.toml`.
+    Init {
+        /// The folder (created if missing); nothing is overwritten.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Check a `fastsocket.toml`, or print its JSON Schema.
+    Config {
+        /// The file to check.
+        #[arg(default_value = crate::config::FILE_NAME, conflicts_with = "schema")]
+        file: PathBuf,
+        /// Print the JSON Schema of `fastsocket.toml` instead (for editors: `#:schema` in taplo).
+        #[arg(long)]
+        schema: bool,
     },
     /// Print the intermediate representation that the emitters read, as JSON.
     Ir {
@@ -185,27 +215,70 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate_name,
             runtime_path,
             check,
+            diff,
+            watch,
+            config,
             force,
             strict,
             mapping,
             models_only,
             load,
-        } => rust(RustArgs {
-            mapping: mapping.map(MappingArg::into_mapping),
-            server: !models_only,
-            spec,
-            out,
-            crate_name,
-            runtime_path,
-            mode: WriteMode { check, force },
-            strict,
-            load,
-        }),
+        } => {
+            let config = rust_config(spec.is_none(), config)?;
+            let file = config.as_ref();
+            let rust_config = file.map(|f| &f.config.rust);
+            let spec = match (spec, file.and_then(ConfigFile::spec)) {
+                (Some(spec), _) => spec,
+                (None, Some(spec)) => spec.display().to_string(),
+                (None, None) => anyhow::bail!(
+                    "no document: pass SPEC, or run where a fastsocket.toml names one (`spec = \"asyncapi.yaml\"`)"
+                ),
+            };
+            let out = match (out, rust_config.and_then(|r| r.out.as_deref())) {
+                (Some(out), _) => out,
+                (None, Some(out)) => file.map_or_else(|| out.to_path_buf(), |f| f.resolve(out)),
+                (None, None) => anyhow::bail!(
+                    "no output folder: pass --out DIR, or set `out` under [rust] in fastsocket.toml"
+                ),
+            };
+            let load = match file {
+                Some(file) if load.ref_root.is_none() && load.map_url.is_empty() => {
+                    let options = file.load_options();
+                    LoadArgs {
+                        ref_root: options.ref_root,
+                        map_url: options.url_map,
+                    }
+                }
+                _ => load,
+            };
+            rust(RustArgs {
+                mapping: mapping
+                    .map(MappingArg::into_mapping)
+                    .or_else(|| rust_config.and_then(|r| r.mapping).map(Into::into)),
+                server: !models_only && rust_config.and_then(|r| r.server).unwrap_or(true),
+                spec,
+                out,
+                crate_name: crate_name.or_else(|| rust_config.and_then(|r| r.crate_name.clone())),
+                runtime_path: runtime_path
+                    .or_else(|| rust_config.and_then(|r| r.runtime_path.clone())),
+                mode: WriteMode {
+                    check: check || diff,
+                    force,
+                },
+                diff,
+                watch,
+                strict: strict || rust_config.and_then(|r| r.strict).unwrap_or(false),
+                type_attributes: file.map(ConfigFile::type_attributes).unwrap_or_default(),
+                type_overrides: file.map(ConfigFile::type_overrides).unwrap_or_default(),
+                load,
+            })
+        }
         Command::Vue {
             spec,
             out,
             package_name,
             check,
+            diff,
             force,
             mapping,
             load,
@@ -214,9 +287,35 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
             package_name,
             mode: WriteMode { check, force },
+            diff,
             mapping: mapping.map(MappingArg::into_mapping),
             load,
         }),
+        Command::Init { dir } => {
+            for path in crate::init::init(&dir)? {
+                eprintln!("wrote {}", path.display());
+            }
+            eprintln!(
+                "next: `fastsocket-gen rust` in {} generates the server into `server/`",
+                dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config { schema: true, .. } => {
+            print_json(&crate::config::json_schema())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config { file, .. } => match ConfigFile::read(&file) {
+            Ok(_) => {
+                eprintln!("{}: ok", file.display());
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(err @ crate::config::ConfigError::Invalid { .. }) => {
+                eprintln!("error: {err}");
+                Ok(ExitCode::from(EXIT_INVALID))
+            }
+            Err(err) => Err(err.into()),
+        },
         Command::Ir { schema: true, .. } => {
             print_json(&fastsocket_ir::Api::json_schema())?;
             Ok(ExitCode::SUCCESS)
@@ -265,15 +364,49 @@ struct RustArgs {
     crate_name: Option<String>,
     runtime_path: Option<String>,
     mode: WriteMode,
+    diff: bool,
+    watch: bool,
     strict: bool,
+    /// `[rust] type_attributes` of the config file (no flag: they are project settings).
+    type_attributes: Vec<crate::customize::TypeAttribute>,
+    /// `[rust] type_overrides` of the config file.
+    type_overrides: Vec<crate::customize::TypeOverride>,
     load: LoadArgs,
 }
 
-fn rust(args: RustArgs) -> anyhow::Result<ExitCode> {
-    let started = Instant::now();
-    let Some(loaded) = load_for_generation(&args.spec, &args.load)? else {
-        return Ok(ExitCode::from(EXIT_INVALID));
+/// The config file of a `rust` run: the one named, else `./fastsocket.toml` when no document was named.
+fn rust_config(spec_missing: bool, named: Option<PathBuf>) -> anyhow::Result<Option<ConfigFile>> {
+    let path = match named {
+        Some(path) => path,
+        None if spec_missing && Path::new(crate::config::FILE_NAME).is_file() => {
+            PathBuf::from(crate::config::FILE_NAME)
+        }
+        None => return Ok(None),
     };
+    Ok(Some(ConfigFile::read(path)?))
+}
+
+fn rust(args: RustArgs) -> anyhow::Result<ExitCode> {
+    if !args.watch {
+        return rust_once(&args).map(|(code, _)| code);
+    }
+    anyhow::ensure!(
+        args.spec != "-",
+        "--watch needs a document file, not standard input"
+    );
+    crate::watch::watch(Path::new(&args.spec), || {
+        rust_once(&args).map(|(_, files)| files)
+    })
+}
+
+/// One generation; also returns the files read (the document and its `$ref` targets) for `--watch`.
+fn rust_once(args: &RustArgs) -> anyhow::Result<(ExitCode, Vec<PathBuf>)> {
+    let started = Instant::now();
+    let loaded = match load_for_generation(&args.spec, &args.load)? {
+        Ok(loaded) => loaded,
+        Err(files) => return Ok((ExitCode::from(EXIT_INVALID), files)),
+    };
+    let files = loaded.report.files.clone();
     if args.strict
         && loaded
             .report
@@ -281,16 +414,17 @@ fn rust(args: RustArgs) -> anyhow::Result<ExitCode> {
             .any(|d| d.code == "example-mismatch")
     {
         eprintln!("error: --strict: examples that do not match their schema are errors");
-        return Ok(ExitCode::from(EXIT_INVALID));
+        return Ok((ExitCode::from(EXIT_INVALID), files));
     }
     let crate_name = args
         .crate_name
+        .clone()
         .unwrap_or_else(|| default_crate_name(&loaded.api.info.title));
-    let runtime = match args.runtime_path {
+    let runtime = match args.runtime_path.clone() {
         Some(path) => RuntimeDependency::Path(path),
         None => default_runtime(&args.out),
     };
-    let output = fastsocket_codegen_rust::generate(
+    let mut output = fastsocket_codegen_rust::generate(
         &loaded.api,
         &RustOptions {
             crate_name,
@@ -299,7 +433,13 @@ fn rust(args: RustArgs) -> anyhow::Result<ExitCode> {
             mapping: args.mapping,
         },
     )?;
-    write_and_report(&args.out, &output, args.mode, started)
+    crate::customize::apply(
+        &mut output.files,
+        &args.type_attributes,
+        &args.type_overrides,
+    )?;
+    let code = write_and_report(&args.out, &output, args.mode, args.diff, started)?;
+    Ok((code, files))
 }
 
 struct VueArgs {
@@ -307,13 +447,14 @@ struct VueArgs {
     out: PathBuf,
     package_name: Option<String>,
     mode: WriteMode,
+    diff: bool,
     mapping: Option<Mapping>,
     load: LoadArgs,
 }
 
 fn vue(args: VueArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let Some(loaded) = load_for_generation(&args.spec, &args.load)? else {
+    let Ok(loaded) = load_for_generation(&args.spec, &args.load)? else {
         return Ok(ExitCode::from(EXIT_INVALID));
     };
     let package_name = args
@@ -326,15 +467,16 @@ fn vue(args: VueArgs) -> anyhow::Result<ExitCode> {
             mapping: args.mapping,
         },
     )?;
-    write_and_report(&args.out, &output, args.mode, started)
+    write_and_report(&args.out, &output, args.mode, args.diff, started)
 }
 
-/// Writes (or checks) the generated files and prints what happened; the exit code says whether `--check` found
-/// stale files.
+/// Writes (or checks) the generated files and prints what happened, with a unified diff of what would change when
+/// `diff` is set; the exit code says whether `--check` found stale files.
 fn write_and_report(
     out: &Path,
     output: &fastsocket_ir::output::Output,
     mode: WriteMode,
+    diff: bool,
     started: Instant,
 ) -> anyhow::Result<ExitCode> {
     for warning in &output.warnings {
@@ -349,6 +491,11 @@ fn write_and_report(
                 output.files.len()
             );
             return Ok(ExitCode::SUCCESS);
+        }
+        if diff {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(crate::diff::unified(out, &output.files)?.as_bytes())?;
+            stdout.flush()?;
         }
         eprintln!(
             "out of date: {} file(s) would change:",
@@ -446,20 +593,20 @@ fn load_spec(
     }
 }
 
-/// Loads a document for an emitter, printing its diagnostics; `None` when it is invalid (nothing to generate).
+/// Loads a document for an emitter, printing its diagnostics; `Err` (with the files read) when it is invalid.
 fn load_for_generation(
     spec: &str,
     load: &LoadArgs,
-) -> anyhow::Result<Option<fastsocket_spec::Loaded>> {
+) -> anyhow::Result<Result<fastsocket_spec::Loaded, Vec<PathBuf>>> {
     match load_spec(spec, load)? {
         Ok(loaded) => {
             print_diagnostics(&loaded.report.diagnostics);
-            Ok(Some(loaded))
+            Ok(Ok(loaded))
         }
         Err(report) => {
             print_diagnostics(&report.diagnostics);
             print_summary(&report);
-            Ok(None)
+            Ok(Err(report.files))
         }
     }
 }
@@ -508,6 +655,40 @@ mod tests {
         assert_eq!(default_crate_name("2FA gateway"), "api-2fa-gateway");
         assert_eq!(default_crate_name("Ünïcode"), "ncode");
         assert_eq!(default_crate_name(""), "api");
+    }
+
+    #[test]
+    fn rust_takes_its_options_from_a_config_file_with_paths_relative_to_it() {
+        let dir =
+            std::env::temp_dir().join(format!("fastsocket-cli-config-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        crate::init::init(&dir).unwrap();
+        let config = dir.join(crate::config::FILE_NAME).display().to_string();
+        let code = |args: &[&str]| {
+            let cli = Cli::try_parse_from(
+                ["fastsocket-gen", "rust", "--config", config.as_str()]
+                    .iter()
+                    .chain(args),
+            )
+            .unwrap();
+            format!("{:?}", run(cli).unwrap())
+        };
+        let success = format!("{:?}", ExitCode::SUCCESS);
+        let invalid = format!("{:?}", ExitCode::from(EXIT_INVALID));
+        assert_eq!(code(&[]), success);
+        // `out = "server"` is relative to the config file, not to the current folder.
+        assert!(dir.join("server/src/generated/models.rs").is_file());
+        assert_eq!(code(&["--check"]), success);
+        let schema = dir.join("schemas/greeting.yaml");
+        let text = std::fs::read_to_string(&schema).unwrap();
+        std::fs::write(&schema, text.replace("maxLength: 64", "maxLength: 65")).unwrap();
+        assert_eq!(
+            code(&["--diff"]),
+            invalid,
+            "a change in a $ref'd file is seen"
+        );
+        assert_eq!(code(&["--check"]), invalid, "--diff wrote nothing");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

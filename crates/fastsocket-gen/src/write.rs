@@ -4,6 +4,7 @@
 //! hash was edited by hand; it is not overwritten (unless forced), because regeneration must never destroy work.
 //! Files the user owns are written once and never touched again.
 
+use std::borrow::Cow;
 use std::path::{Component, Path, PathBuf};
 
 use fastsocket_codegen_rust::{OutputFile, Owner};
@@ -78,6 +79,16 @@ pub fn with_header(path: &str, body: &str) -> String {
     }
 }
 
+/// The contents `file` has on disk once written: generated Rust, TypeScript and Vue files carry the header; other
+/// generated files (the embedded spec) are data and cannot, and user files are written as they are.
+pub fn disk_contents(file: &OutputFile) -> Cow<'_, str> {
+    if file.owner == Owner::Generator && comment_style(&file.path).is_some() {
+        Cow::Owned(with_header(&file.path, &file.contents))
+    } else {
+        Cow::Borrowed(&file.contents)
+    }
+}
+
 /// XXH3-64 of the body: stable across platforms and releases (so an upgrade does not make every file look
 /// edited), and fast on multi-megabyte generated files. It detects edits, not attacks.
 fn hash(body: &str) -> String {
@@ -111,6 +122,26 @@ fn untouched(path: &str, on_disk: &str) -> bool {
         .is_some_and(|body| hash(body) == recorded)
 }
 
+/// Where `file` goes under `dir`, and what that path holds now (`None`: nothing yet).
+pub fn on_disk(dir: &Path, file: &OutputFile) -> Result<(PathBuf, Option<String>), WriteError> {
+    let relative = Path::new(&file.path);
+    if relative
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_)))
+    {
+        return Err(WriteError::Outside(file.path.clone()));
+    }
+    let path = dir.join(relative);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok((path, Some(text))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((path, None)),
+        Err(source) => Err(WriteError::Io {
+            path: file.path.clone(),
+            source,
+        }),
+    }
+}
+
 /// Writes `files` under `dir` (or, in check mode, only says what would change).
 pub fn write_files(
     dir: &Path,
@@ -121,29 +152,12 @@ pub fn write_files(
     let mut edited = Vec::new();
     let mut plan: Vec<(PathBuf, String, String)> = Vec::new();
     for file in files {
-        let relative = Path::new(&file.path);
-        if relative
-            .components()
-            .any(|c| !matches!(c, Component::Normal(_)))
-        {
-            return Err(WriteError::Outside(file.path.clone()));
-        }
-        let path = dir.join(relative);
-        let existing = match std::fs::read_to_string(&path) {
-            Ok(text) => Some(text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(source) => {
-                return Err(WriteError::Io {
-                    path: file.path.clone(),
-                    source,
-                });
-            }
-        };
+        let (path, existing) = on_disk(dir, file)?;
         match (file.owner, existing) {
             (Owner::User, Some(_)) => summary.kept.push(file.path.clone()),
             (Owner::User, None) => plan.push((path, file.path.clone(), file.contents.clone())),
             (Owner::Generator, existing) => {
-                let contents = with_header(&file.path, &file.contents);
+                let contents = disk_contents(file).into_owned();
                 match existing {
                     Some(current) if current == contents => {
                         summary.unchanged.push(file.path.clone())
@@ -178,10 +192,11 @@ pub fn write_files(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn file(path: &str, contents: &str, owner: Owner) -> OutputFile {
+    /// An output file (shared by the tests of the modules that consume emitter output).
+    pub(crate) fn file(path: &str, contents: &str, owner: Owner) -> OutputFile {
         OutputFile {
             path: path.into(),
             contents: contents.into(),
@@ -189,7 +204,8 @@ mod tests {
         }
     }
 
-    fn tempdir(name: &str) -> PathBuf {
+    /// An empty folder of its own for one test.
+    pub(crate) fn tempdir(name: &str) -> PathBuf {
         let dir =
             std::env::temp_dir().join(format!("fastsocket-write-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
