@@ -1,18 +1,22 @@
 //! fastsocket-gen: AsyncAPI documents in, Socket.IO servers (Rust) and clients (Vue/TypeScript) out.
 //!
-//! This crate is the façade: the [`cli`] behind the `fastsocket-gen` binary, and the library API that build
-//! scripts call ([`Builder`], configured in code or by a [`config`] file). Loading lives in [`fastsocket_spec`],
-//! the IR in [`fastsocket_ir`].
+//! This crate is the façade: the `cli` module behind the `fastsocket-gen` binary (feature `cli`, on by default),
+//! and the library API that build scripts call ([`Builder`], configured in code or by a [`config`] file; a
+//! `[build-dependencies]` entry with `default-features = false` leaves the command line's dependencies out).
+//! Loading lives in [`fastsocket_spec`], the IR in [`fastsocket_ir`].
 #![deny(missing_docs)]
 
 pub mod builder;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod config;
 pub mod customize;
+#[cfg(feature = "cli")]
 pub mod diff;
 pub mod fingerprint;
 pub mod flatten;
 pub mod init;
+#[cfg(feature = "cli")]
 pub mod watch;
 pub mod write;
 
