@@ -49,18 +49,20 @@ pub fn generate(api: &Api, options: &VueOptions) -> Result<Output, EmitError> {
     };
     output.warnings.extend(document.skipped.iter().cloned());
     let renderer = templates::Renderer::new()?;
+    let value = templates::to_value(&document);
     for (path, template, owner) in templates::PROJECT_FILES {
         output.files.push(OutputFile {
             path: (*path).to_string(),
-            contents: renderer.render(template, &document, None, None)?,
+            contents: renderer.render(template, &value, None, None)?,
             owner: *owner,
         });
     }
     for ns in &document.namespaces {
+        let ns_value = templates::to_value(ns);
         let mut component = |name: String, template: &str, event| -> Result<(), EmitError> {
             output.files.push(OutputFile {
                 path: format!("src/generated/components/{name}.vue"),
-                contents: renderer.render(template, &document, Some(ns), event)?,
+                contents: renderer.render(template, &value, Some(&ns_value), event)?,
                 owner: Owner::Generator,
             });
             Ok(())

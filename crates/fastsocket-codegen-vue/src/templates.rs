@@ -5,7 +5,7 @@ use minijinja::value::Serde;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 
 use crate::EmitError;
-use crate::context::{Document, EventCtx, NamespaceCtx};
+use crate::context::EventCtx;
 use fastsocket_ir::output::Owner;
 
 /// Declares the templates by name, embedding each from `templates/vue/` at compile time.
@@ -154,12 +154,12 @@ impl Renderer {
         Ok(Renderer { env })
     }
 
-    /// Renders one template for the document, a namespace and an event.
+    /// Renders one template for the document and a namespace (both converted once with [`to_value`]) and an event.
     pub fn render(
         &self,
         name: &str,
-        document: &Document,
-        namespace: Option<&NamespaceCtx>,
+        document: &Value,
+        namespace: Option<&Value>,
         event: Option<&EventCtx>,
     ) -> Result<String, EmitError> {
         let failed = |e: minijinja::Error| EmitError {
@@ -168,10 +168,17 @@ impl Renderer {
         };
         let template = self.env.get_template(name).map_err(failed)?;
         let context = minijinja::context! {
-            doc => Value::from(Serde(document)),
-            ns => Value::from(Serde(namespace)),
+            doc => document.clone(),
+            ns => namespace.cloned().unwrap_or(Value::from(())),
             event => Value::from(Serde(event)),
         };
         template.render(context).map_err(failed)
     }
+}
+
+/// The document or a namespace as a template value, made once per generation: converting is the costly part of
+/// rendering (the document holds the schema bundle, a namespace every event), and values are shared by reference
+/// when cloned.
+pub fn to_value(data: &impl serde::Serialize) -> Value {
+    Value::from(Serde(data))
 }
