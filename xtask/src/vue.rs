@@ -146,6 +146,10 @@ pub fn corpus_gate(
         std::fs::remove_dir_all(scratch).with_context(|| scratch.display().to_string())?;
     }
     std::fs::create_dir_all(scratch)?;
+    // Vitest reports real paths; the folders are matched against them.
+    let scratch = &scratch
+        .canonicalize()
+        .with_context(|| scratch.display().to_string())?;
     link(&node_modules, &scratch.join("node_modules"))?;
     let mut verdicts: BTreeMap<String, Result<String, String>> = BTreeMap::new();
     let mut folders: BTreeMap<String, String> = BTreeMap::new();
@@ -218,7 +222,10 @@ pub fn corpus_gate(
         } else {
             let prefix = scratch.join(folder);
             let (passed, failures) = tests.of(&prefix);
-            if failures.is_empty() {
+            // Every project has tests (the dashboard, the schema bundle): none passing means none ran.
+            if passed == 0 && failures.is_empty() {
+                Err("vitest ran none of its tests".to_string())
+            } else if failures.is_empty() {
                 Ok(format!(
                     "type-checks (strict), {passed} vitest tests passed"
                 ))
