@@ -97,12 +97,17 @@ pub enum Command {
     ///
     /// Files under `src/generated/` are the generator's and are rewritten when they change; `package.json`,
     /// `App.vue`, `main.ts`, the configs and the README are yours after the first run and never overwritten.
+    ///
+    /// Without SPEC, options come from `./fastsocket.toml` (or `--config FILE`); flags override the file.
     Vue {
-        /// The document (YAML or JSON), or `-` for standard input.
-        spec: String,
-        /// The folder to write the project into (created if missing).
+        /// The document (YAML or JSON), or `-` for standard input [default: `spec` of the config file].
+        spec: Option<String>,
+        /// The folder to write the project into (created if missing) [default: `vue.out` of the config file].
         #[arg(short, long, value_name = "DIR")]
-        out: PathBuf,
+        out: Option<PathBuf>,
+        /// Read options from this `fastsocket.toml` [default: `./fastsocket.toml` when SPEC is not given].
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
         /// The npm package name [default: from the document's title].
         #[arg(long)]
         package_name: Option<String>,
@@ -227,30 +232,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = rust_config(spec.is_none(), config)?;
             let file = config.as_ref();
             let rust_config = file.map(|f| &f.config.rust);
-            let spec = match (spec, file.and_then(ConfigFile::spec)) {
-                (Some(spec), _) => spec,
-                (None, Some(spec)) => spec.display().to_string(),
-                (None, None) => anyhow::bail!(
-                    "no document: pass SPEC, or run where a fastsocket.toml names one (`spec = \"asyncapi.yaml\"`)"
-                ),
-            };
-            let out = match (out, rust_config.and_then(|r| r.out.as_deref())) {
-                (Some(out), _) => out,
-                (None, Some(out)) => file.map_or_else(|| out.to_path_buf(), |f| f.resolve(out)),
-                (None, None) => anyhow::bail!(
-                    "no output folder: pass --out DIR, or set `out` under [rust] in fastsocket.toml"
-                ),
-            };
-            let load = match file {
-                Some(file) if load.ref_root.is_none() && load.map_url.is_empty() => {
-                    let options = file.load_options();
-                    LoadArgs {
-                        ref_root: options.ref_root,
-                        map_url: options.url_map,
-                    }
-                }
-                _ => load,
-            };
+            let (spec, out, load) = resolve_inputs(
+                file,
+                spec,
+                out,
+                rust_config.and_then(|r| r.out.as_deref()),
+                "rust",
+                load,
+            )?;
             rust(RustArgs {
                 mapping: mapping
                     .map(MappingArg::into_mapping)
@@ -276,27 +265,44 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Vue {
             spec,
             out,
+            config,
             package_name,
             check,
             diff,
             force,
             mapping,
             load,
-        } => vue(VueArgs {
-            spec,
-            out,
-            package_name,
-            mode: WriteMode { check, force },
-            diff,
-            mapping: mapping.map(MappingArg::into_mapping),
-            load,
-        }),
+        } => {
+            let config = rust_config(spec.is_none(), config)?;
+            let file = config.as_ref();
+            let vue_config = file.map(|f| &f.config.vue);
+            let (spec, out, load) = resolve_inputs(
+                file,
+                spec,
+                out,
+                vue_config.and_then(|v| v.out.as_deref()),
+                "vue",
+                load,
+            )?;
+            vue(VueArgs {
+                spec,
+                out,
+                package_name: package_name
+                    .or_else(|| vue_config.and_then(|v| v.package_name.clone())),
+                mode: WriteMode { check, force },
+                diff,
+                mapping: mapping
+                    .map(MappingArg::into_mapping)
+                    .or_else(|| vue_config.and_then(|v| v.mapping).map(Into::into)),
+                load,
+            })
+        }
         Command::Init { dir } => {
             for path in crate::init::init(&dir)? {
                 eprintln!("wrote {}", path.display());
             }
             eprintln!(
-                "next: `fastsocket-gen rust` in {} generates the server into `server/`",
+                "next: in {}, `fastsocket-gen rust` generates the server into `server/` and `fastsocket-gen vue` the client into `client/`",
                 dir.display()
             );
             Ok(ExitCode::SUCCESS)
@@ -384,6 +390,43 @@ fn rust_config(spec_missing: bool, named: Option<PathBuf>) -> anyhow::Result<Opt
         None => return Ok(None),
     };
     Ok(Some(ConfigFile::read(path)?))
+}
+
+/// The document, output folder and load options of a generator command: flags first, then the config file (its
+/// `spec`, the generator section's `out`, its `[load]`).
+fn resolve_inputs(
+    file: Option<&ConfigFile>,
+    spec: Option<String>,
+    out: Option<PathBuf>,
+    configured_out: Option<&Path>,
+    section: &str,
+    load: LoadArgs,
+) -> anyhow::Result<(String, PathBuf, LoadArgs)> {
+    let spec = match (spec, file.and_then(ConfigFile::spec)) {
+        (Some(spec), _) => spec,
+        (None, Some(spec)) => spec.display().to_string(),
+        (None, None) => anyhow::bail!(
+            "no document: pass SPEC, or run where a fastsocket.toml names one (`spec = \"asyncapi.yaml\"`)"
+        ),
+    };
+    let out = match (out, configured_out) {
+        (Some(out), _) => out,
+        (None, Some(out)) => file.map_or_else(|| out.to_path_buf(), |f| f.resolve(out)),
+        (None, None) => anyhow::bail!(
+            "no output folder: pass --out DIR, or set `out` under [{section}] in fastsocket.toml"
+        ),
+    };
+    let load = match file {
+        Some(file) if load.ref_root.is_none() && load.map_url.is_empty() => {
+            let options = file.load_options();
+            LoadArgs {
+                ref_root: options.ref_root,
+                map_url: options.url_map,
+            }
+        }
+        _ => load,
+    };
+    Ok((spec, out, load))
 }
 
 fn rust(args: RustArgs) -> anyhow::Result<ExitCode> {
@@ -688,6 +731,38 @@ mod tests {
             "a change in a $ref'd file is seen"
         );
         assert_eq!(code(&["--check"]), invalid, "--diff wrote nothing");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn vue_takes_its_options_from_the_same_config_file() {
+        let dir = std::env::temp_dir().join(format!("fastsocket-cli-vue-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        crate::init::init(&dir).unwrap();
+        let config = dir.join(crate::config::FILE_NAME).display().to_string();
+        let code = |args: &[&str]| {
+            let cli = Cli::try_parse_from(
+                ["fastsocket-gen", "vue", "--config", config.as_str()]
+                    .iter()
+                    .chain(args),
+            )
+            .unwrap();
+            format!("{:?}", run(cli).unwrap())
+        };
+        let success = format!("{:?}", ExitCode::SUCCESS);
+        let invalid = format!("{:?}", ExitCode::from(EXIT_INVALID));
+        assert_eq!(code(&[]), success);
+        // `[vue] out = "client"`, relative to the config file.
+        assert!(dir.join("client/src/generated/client.ts").is_file());
+        assert_eq!(code(&["--check"]), success);
+        let schema = dir.join("schemas/greeting.yaml");
+        let text = std::fs::read_to_string(&schema).unwrap();
+        std::fs::write(&schema, text.replace("maxLength: 64", "maxLength: 65")).unwrap();
+        assert_eq!(
+            code(&["--check", "--diff"]),
+            invalid,
+            "a change in a $ref'd file is seen"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 

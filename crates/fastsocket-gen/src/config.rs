@@ -47,6 +47,24 @@ pub struct Config {
     /// The Rust generator.
     #[serde(default)]
     pub rust: RustConfig,
+    /// The Vue/TypeScript generator (CLI only).
+    #[serde(default)]
+    pub vue: VueConfig,
+}
+
+/// `[vue]`: the Vue/TypeScript generator.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VueConfig {
+    /// Where `fastsocket-gen vue` writes the project.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub out: Option<PathBuf>,
+    /// The npm package name [default: from the document's title, with `-client`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package_name: Option<String>,
+    /// How channels become Socket.IO namespaces and events [default: chosen from the document, as for Rust].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<MappingConfig>,
 }
 
 /// `[load]`: how documents and their `$ref`s are read.
@@ -245,7 +263,7 @@ pub fn json_schema() -> serde_json::Value {
 /// The `fastsocket.toml` that `fastsocket-gen init` writes next to its starter document.
 pub fn starter(spec: &str) -> String {
     format!(
-        r#"# Options of fastsocket-gen, read by the CLI (`fastsocket-gen rust` in this folder) and by the build.rs
+        r#"# Options of fastsocket-gen, read by the CLI (`fastsocket-gen rust` / `vue` in this folder) and by the build.rs
 # builder (`fastsocket_gen::Builder::from_config("fastsocket.toml")`). Paths are relative to this file.
 # Every key: `fastsocket-gen config --schema`.
 spec = "{spec}"
@@ -257,6 +275,10 @@ out = "server"
 mapping = "namespace"
 server = true
 strict = false
+
+[vue]
+# Where `fastsocket-gen vue` writes the Vite + Vue client.
+out = "client"
 "#
     )
 }
