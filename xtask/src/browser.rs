@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, bail, ensure};
+use anyhow::{bail, ensure};
 use clap::Args;
 
 use crate::e2e::{self, Server, Tally};
@@ -62,7 +62,7 @@ pub fn run(_args: &BrowserArgs) -> anyhow::Result<bool> {
     let server_dir = repo.join(CHAT_SERVER.dir);
     let binary = e2e::build(&server_dir, &target, "fastsocket-chat")?;
     let browser_dir = repo.join("tests/browser");
-    install_playwright(&browser_dir)?;
+    e2e::npm_ci(&browser_dir)?;
 
     println!("== serve");
     let port = e2e::free_port()?;
@@ -124,25 +124,4 @@ pub fn run(_args: &BrowserArgs) -> anyhow::Result<bool> {
     );
     println!("{} passed, {} failed", tally.passed, tally.failed);
     Ok(tally.failed == 0)
-}
-
-/// `npm ci` in `tests/browser` unless playwright-core is installed from the current lock file. The browser is
-/// Debian's: playwright never downloads one here.
-fn install_playwright(dir: &Path) -> anyhow::Result<()> {
-    let installed = dir.join("node_modules/.package-lock.json");
-    let lock = dir.join("package-lock.json");
-    let fresh = match (fs::metadata(&lock), fs::metadata(&installed)) {
-        (Ok(lock), Ok(installed)) => lock.modified()? <= installed.modified()?,
-        _ => false,
-    };
-    if !fresh {
-        let status = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-            .current_dir(dir)
-            .status()
-            .context("running npm (is Node.js installed?)")?;
-        ensure!(status.success(), "npm ci failed in {}", dir.display());
-    }
-    Ok(())
 }

@@ -222,11 +222,7 @@ pub fn run(args: &CorpusArgs) -> anyhow::Result<bool> {
     if args.emit == Some(Emit::Vue) {
         let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let scratch = repo.join("target/corpus-vue");
-        let documents: Vec<(String, fastsocket_ir::Api)> = to_emit
-            .iter()
-            .map(|d| (d.shown.clone(), d.api.clone()))
-            .collect();
-        for (shown, verdict) in crate::vue::corpus_gate(&repo, &scratch, &documents)? {
+        for (shown, verdict) in crate::vue::corpus_gate(&repo, &scratch, &to_emit)? {
             match verdict {
                 Ok(what) => println!("ok   vue {shown}: {what}"),
                 Err(why) => {

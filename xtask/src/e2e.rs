@@ -265,10 +265,17 @@ pub(crate) fn prepare_node(repo: &Path) -> anyhow::Result<PathBuf> {
         .output()
         .context("node is not installed")?;
     ensure!(version.status.success(), "node --version failed");
+    npm_ci(&dir)?;
+    Ok(PathBuf::from("node"))
+}
+
+/// `npm ci` in `dir` unless its `node_modules` was installed from the current lock file. Browsers are never
+/// downloaded (playwright-core drives Debian's Chromium).
+pub(crate) fn npm_ci(dir: &Path) -> anyhow::Result<()> {
     let lock = dir.join("package-lock.json");
     let installed = dir.join("node_modules/.package-lock.json");
     if is_newer(&installed, &lock) {
-        return Ok(PathBuf::from("node"));
+        return Ok(());
     }
     let status = Command::new("npm")
         .args([
@@ -277,14 +284,18 @@ pub(crate) fn prepare_node(repo: &Path) -> anyhow::Result<PathBuf> {
             "--no-fund",
             "--prefer-offline",
             "--loglevel=error",
-            "--prefix",
         ])
-        .arg(&dir)
+        .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+        .current_dir(dir)
         .stdout(Stdio::null())
         .status()
         .context("running npm ci (is npm installed?)")?;
-    ensure!(status.success(), "npm ci failed: {status}");
-    Ok(PathBuf::from("node"))
+    ensure!(
+        status.success(),
+        "npm ci failed in {}: {status}",
+        dir.display()
+    );
+    Ok(())
 }
 
 /// The venv's interpreter, with `requirements.txt` installed (again when it changed).

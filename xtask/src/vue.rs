@@ -49,6 +49,8 @@ pub fn run(args: &VueArgs) -> anyhow::Result<bool> {
             failed += 1;
         }
     };
+    // (compared, disagreements, left out) over all specs, for the summary.
+    let mut crosschecked = (0usize, 0usize, 0usize);
     for path in crate::our_specs(&repo)? {
         let shown = format!(
             "specs/{}",
@@ -108,6 +110,11 @@ pub fn run(args: &VueArgs) -> anyhow::Result<bool> {
         if let Some((cases, skipped)) = crosscheck {
             let result = read_crosscheck_result(&dir);
             let ok = matches!(&result, Ok((compared, 0)) if *compared == cases);
+            if let Ok((compared, disagreements)) = &result {
+                crosschecked.0 += compared;
+                crosschecked.1 += disagreements;
+            }
+            crosschecked.2 += skipped;
             count(
                 ok,
                 format!(
@@ -129,6 +136,10 @@ pub fn run(args: &VueArgs) -> anyhow::Result<bool> {
             );
         }
     }
+    println!(
+        "cross-check: {} cases compared, {} disagreements ({} cases with integers beyond 2^53 left out)",
+        crosschecked.0, crosschecked.1, crosschecked.2
+    );
     println!("vue: our specs in {:.2?}", started.elapsed());
     println!("{passed} passed, {failed} failed");
     Ok(failed == 0)
@@ -139,7 +150,7 @@ pub fn run(args: &VueArgs) -> anyhow::Result<bool> {
 pub fn corpus_gate(
     repo: &Path,
     scratch: &Path,
-    documents: &[(String, Api)],
+    documents: &[crate::emit_rust::Document],
 ) -> anyhow::Result<BTreeMap<String, Result<String, String>>> {
     let node_modules = toolchain(repo)?;
     if scratch.exists() {
@@ -153,14 +164,17 @@ pub fn corpus_gate(
     link(&node_modules, &scratch.join("node_modules"))?;
     let mut verdicts: BTreeMap<String, Result<String, String>> = BTreeMap::new();
     let mut folders: BTreeMap<String, String> = BTreeMap::new();
-    for (i, (shown, api)) in documents.iter().enumerate() {
+    for (i, document) in documents.iter().enumerate() {
         let folder = format!("d{i:03}");
-        match generate_project(api, &scratch.join(&folder), &folder) {
+        match generate_project(&document.api, &scratch.join(&folder), &folder) {
             Ok(()) => {
-                folders.insert(folder, shown.clone());
+                folders.insert(folder, document.shown.clone());
             }
             Err(err) => {
-                verdicts.insert(shown.clone(), Err(format!("generation failed: {err:#}")));
+                verdicts.insert(
+                    document.shown.clone(),
+                    Err(format!("generation failed: {err:#}")),
+                );
             }
         }
     }
@@ -249,28 +263,11 @@ fn repo() -> anyhow::Result<PathBuf> {
         .context("the repository")
 }
 
-/// Installs the pinned toolchain of `tests/vue/` with `npm ci` unless it is installed from the current lock file.
+/// Installs the pinned toolchain of `tests/vue/` (unless already installed from its lock file); its `node_modules`.
 pub(crate) fn toolchain(repo: &Path) -> anyhow::Result<PathBuf> {
     let dir = repo.join("tests/vue");
-    let node_modules = dir.join("node_modules");
-    let lock = dir.join("package-lock.json");
-    let installed = node_modules.join(".package-lock.json");
-    let fresh = match (std::fs::metadata(&lock), std::fs::metadata(&installed)) {
-        (Ok(lock), Ok(installed)) => lock.modified()? <= installed.modified()?,
-        _ => false,
-    };
-    if !fresh {
-        eprintln!("vue: npm ci in {}", dir.display());
-        let status = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-            .current_dir(&dir)
-            .status()
-            .context("running npm (is Node.js installed?)")?;
-        if !status.success() {
-            bail!("npm ci failed in {}", dir.display());
-        }
-    }
-    Ok(node_modules)
+    crate::e2e::npm_ci(&dir)?;
+    Ok(dir.join("node_modules"))
 }
 
 /// Generates (or regenerates) a project, as `fastsocket-gen vue` would.
@@ -339,15 +336,22 @@ fn describe_failure(result: &Result<(), String>) -> String {
 struct VitestReport {
     passed: usize,
     failed: usize,
-    /// (test file, passed tests, failure lines, tests run).
-    files: Vec<(PathBuf, usize, Vec<String>, usize)>,
+    files: Vec<TestFile>,
+}
+
+/// One test file of a vitest report.
+struct TestFile {
+    path: PathBuf,
+    passed: usize,
+    /// One line per failed test, or the file's own error when it could not run.
+    failures: Vec<String>,
 }
 
 impl VitestReport {
     fn first_failure(&self) -> String {
         self.files
             .iter()
-            .flat_map(|(_, _, failures, _)| failures.first())
+            .flat_map(|file| file.failures.first())
             .next()
             .map(|f| format!(": {f}"))
             .unwrap_or_default()
@@ -357,10 +361,10 @@ impl VitestReport {
     fn of(&self, prefix: &Path) -> (usize, Vec<String>) {
         let mut passed = 0;
         let mut failures = Vec::new();
-        for (file, ok, failed, _) in &self.files {
-            if file.starts_with(prefix) {
-                passed += ok;
-                failures.extend(failed.iter().cloned());
+        for file in &self.files {
+            if file.path.starts_with(prefix) {
+                passed += file.passed;
+                failures.extend(file.failures.iter().cloned());
             }
         }
         (passed, failures)
@@ -387,6 +391,7 @@ fn vitest(dir: &Path, root: &Path) -> anyhow::Result<VitestReport> {
     })?;
     let report: Value = serde_json::from_str(&text)?;
     let mut files = Vec::new();
+    let mut unloadable = 0;
     for result in report["testResults"].as_array().into_iter().flatten() {
         let file = PathBuf::from(result["name"].as_str().unwrap_or_default());
         let mut ok = 0;
@@ -423,15 +428,20 @@ fn vitest(dir: &Path, root: &Path) -> anyhow::Result<VitestReport> {
                     .unwrap_or_default()
             ));
         }
-        files.push((file, ok, failures, assertions));
+        if assertions == 0 && !failures.is_empty() {
+            unloadable += 1;
+        }
+        files.push(TestFile {
+            path: file,
+            passed: ok,
+            failures,
+        });
     }
     Ok(VitestReport {
         passed: report["numPassedTests"].as_u64().unwrap_or(0) as usize,
         failed: report["numFailedTests"].as_u64().unwrap_or(0) as usize
-            + files
-                .iter()
-                .filter(|(_, _, failures, assertions)| *assertions == 0 && !failures.is_empty())
-                .count(),
+            // A file that could not load counts as a failure of its own.
+            + unloadable,
         files,
     })
 }

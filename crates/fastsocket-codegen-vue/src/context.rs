@@ -203,16 +203,15 @@ pub fn document(api: &Api, namespaces: &[Namespace], package_name: &str) -> Docu
             };
             let inbound = events(&ns.inbound, "sends");
             let outbound = events(&ns.outbound, "receives");
-            let channel_doc = api
+            // The namespace is described by its first channel.
+            let channel = api
                 .channels
                 .iter()
-                .find(|c| ns.channels.first() == Some(&c.key))
+                .find(|c| ns.channels.first() == Some(&c.key));
+            let channel_doc = channel
                 .and_then(|c| c.summary.clone().or_else(|| c.description.clone()).or_else(|| c.title.clone()))
                 .unwrap_or_default();
-            let title = api
-                .channels
-                .iter()
-                .find(|c| ns.channels.first() == Some(&c.key))
+            let title = channel
                 .and_then(|c| c.title.clone())
                 .unwrap_or_else(|| format!("Namespace {}", ns.path));
             NamespaceCtx {

@@ -229,7 +229,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             models_only,
             load,
         } => {
-            let config = rust_config(spec.is_none(), config)?;
+            let config = config_file(spec.is_none(), config)?;
             let file = config.as_ref();
             let rust_config = file.map(|f| &f.config.rust);
             let (spec, out, load) = resolve_inputs(
@@ -273,7 +273,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             mapping,
             load,
         } => {
-            let config = rust_config(spec.is_none(), config)?;
+            let config = config_file(spec.is_none(), config)?;
             let file = config.as_ref();
             let vue_config = file.map(|f| &f.config.vue);
             let (spec, out, load) = resolve_inputs(
@@ -380,8 +380,8 @@ struct RustArgs {
     load: LoadArgs,
 }
 
-/// The config file of a `rust` run: the one named, else `./fastsocket.toml` when no document was named.
-fn rust_config(spec_missing: bool, named: Option<PathBuf>) -> anyhow::Result<Option<ConfigFile>> {
+/// The config file of a `rust` or `vue` run: the one named, else `./fastsocket.toml` when no document was named.
+fn config_file(spec_missing: bool, named: Option<PathBuf>) -> anyhow::Result<Option<ConfigFile>> {
     let path = match named {
         Some(path) => path,
         None if spec_missing && Path::new(crate::config::FILE_NAME).is_file() => {

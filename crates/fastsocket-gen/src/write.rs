@@ -67,25 +67,17 @@ pub enum WriteError {
     },
 }
 
-/// The contents a generated file has on disk: header with hash (in the comment syntax of `path`), then the body.
-/// Files that cannot carry a comment are returned as they are.
-pub fn with_header(path: &str, body: &str) -> String {
-    match comment_style(path) {
-        Some((open, close)) => format!(
-            "{open}{MARKER}{close}\n{open}{HASH_PREFIX}{}{close}\n\n{body}",
-            hash(body)
-        ),
-        None => body.to_string(),
-    }
-}
-
-/// The contents `file` has on disk once written: generated Rust, TypeScript and Vue files carry the header; other
-/// generated files (the embedded spec) are data and cannot, and user files are written as they are.
+/// The contents `file` has on disk once written: generated Rust, TypeScript and Vue files carry the header with the
+/// hash of their body, in their comment syntax; other generated files (the embedded spec) are data and cannot, and
+/// user files are written as they are.
 pub fn disk_contents(file: &OutputFile) -> Cow<'_, str> {
-    if file.owner == Owner::Generator && comment_style(&file.path).is_some() {
-        Cow::Owned(with_header(&file.path, &file.contents))
-    } else {
-        Cow::Borrowed(&file.contents)
+    match comment_style(&file.path) {
+        Some((open, close)) if file.owner == Owner::Generator => Cow::Owned(format!(
+            "{open}{MARKER}{close}\n{open}{HASH_PREFIX}{}{close}\n\n{}",
+            hash(&file.contents),
+            file.contents
+        )),
+        _ => Cow::Borrowed(&file.contents),
     }
 }
 
