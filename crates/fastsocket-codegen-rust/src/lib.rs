@@ -124,44 +124,15 @@ pub fn generate(api: &Api, options: &RustOptions) -> Result<Output, EmitError> {
             #examples_mod
         }
     };
-    let context = user_files::Context {
+    let context = user_files::ProjectContext::new(
         api,
         options,
-        namespaces: namespaces.as_deref(),
-        mapping,
-        mapping_reason,
-    };
-    output.files.push(rust_file(
-        "Cargo.toml",
-        user_files::cargo_toml(&context),
-        Owner::User,
-    ));
-    output.files.push(rust_file(
-        "src/lib.rs",
-        user_files::lib_rs(&context),
-        Owner::User,
-    ));
-    if let (Some(namespaces), Some(server)) = (&namespaces, server) {
-        output.files.push(rust_file(
-            "src/main.rs",
-            user_files::main_rs(&context),
-            Owner::User,
-        ));
-        output.files.push(rust_file(
-            "src/handlers.rs",
-            user_files::handlers_rs(namespaces),
-            Owner::User,
-        ));
-        output.files.push(rust_file(
-            "README.md",
-            user_files::readme(&context, &map),
-            Owner::User,
-        ));
-        output.files.push(rust_file(
-            ".env.example",
-            user_files::env_example(),
-            Owner::User,
-        ));
+        &map,
+        namespaces.as_deref(),
+        (mapping, mapping_reason),
+    );
+    output.files.extend(user_files::render(&context)?);
+    if let Some(server) = server {
         output.files.push(server);
         let document =
             serde_json::to_string_pretty(&api.document).unwrap_or_else(|_| "{}".to_string());

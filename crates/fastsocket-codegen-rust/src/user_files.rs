@@ -1,175 +1,218 @@
 //! Files written once and then owned by the user: the manifest, `lib.rs`, `main.rs`, the handler stubs, the README
-//! and `.env.example`. They are plain text on purpose: the user edits them, the generator never reads them back.
+//! and `.env.example`. Each is a minijinja template in the repository's `templates/rust/` (reached through this
+//! crate's `templates` link, so `cargo package` ships them), rendered from one [`ProjectContext`]: a new user file
+//! is a new template plus, when it needs data the others do not, a new field there.
 
-use std::fmt::Write as _;
+use minijinja::syntax::SyntaxConfig;
+use minijinja::value::Serde;
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
+use serde::Serialize;
 
-use fastsocket_ir::Api;
-
-use crate::docs;
 use crate::kinds::TypeMap;
-use crate::{RuntimeDependency, RustOptions};
+use crate::{EmitError, RuntimeDependency, RustOptions, docs};
+use fastsocket_ir::Api;
+use fastsocket_ir::output::{OutputFile, Owner};
 use fastsocket_ir::socketio::{Mapping, Namespace};
 
-/// What the user files are made from.
-pub struct Context<'a> {
-    pub api: &'a Api,
-    pub options: &'a RustOptions,
-    pub namespaces: Option<&'a [Namespace]>,
-    pub mapping: Mapping,
-    pub mapping_reason: &'static str,
+/// Declares the templates by name, embedding each from `templates/rust/` at compile time.
+macro_rules! embedded {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../templates/", $name)))),*]
+    };
 }
 
+/// Every template, by name.
+const TEMPLATES: &[(&str, &str)] = embedded![
+    "Cargo.toml.j2",
+    "lib.rs.j2",
+    "main.rs.j2",
+    "handlers.rs.j2",
+    "README.md.j2",
+    "env.example.j2",
+];
+
+/// Which crates a user file belongs to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum When {
+    /// Every crate.
+    Always,
+    /// Crates with the Socket.IO server.
+    Server,
+}
+
+/// The user files in the order they are written: (path, template, when).
+const FILES: &[(&str, &str, When)] = &[
+    ("Cargo.toml", "Cargo.toml.j2", When::Always),
+    ("src/lib.rs", "lib.rs.j2", When::Always),
+    ("src/main.rs", "main.rs.j2", When::Server),
+    ("src/handlers.rs", "handlers.rs.j2", When::Server),
+    ("README.md", "README.md.j2", When::Server),
+    (".env.example", "env.example.j2", When::Server),
+];
+
+/// Everything the user-file templates read; every template gets all of it.
+#[derive(Serialize)]
+pub struct ProjectContext {
+    /// The package name.
+    crate_name: String,
+    /// The package name as a Rust path segment.
+    crate_ident: String,
+    /// The document's `info`.
+    info: Info,
+    /// The title as a doc-comment line.
+    doc_title: String,
+    /// The runtime dependency's keys and values (`path = "…"`), in manifest order.
+    runtime: Vec<(&'static str, String)>,
+    /// Whether the crate has the Socket.IO server.
+    server: bool,
+    /// How channels became namespaces and events, in words.
+    mapping: &'static str,
+    /// Why that mapping.
+    mapping_reason: &'static str,
+    /// The namespaces (empty without the server).
+    namespaces: Vec<NamespaceContext>,
+}
+
+/// The document's title and version.
+#[derive(Serialize)]
+struct Info {
+    title: String,
+    version: String,
+}
+
+/// A namespace as the user files show it.
+#[derive(Serialize)]
+struct NamespaceContext {
+    path: String,
+    snake: String,
+    pascal: String,
+    /// Inbound events, then outbound ones.
+    events: Vec<EventContext>,
+}
+
+/// An event as the README's table shows it.
+#[derive(Serialize)]
+struct EventContext {
+    name: String,
+    direction: &'static str,
+    /// The payload's Rust type (`any` without a schema).
+    payload: String,
+    /// The ack's Rust type, empty without one.
+    ack: String,
+}
+
+impl ProjectContext {
+    /// Gathers the data of the user files.
+    pub fn new(
+        api: &Api,
+        options: &RustOptions,
+        map: &TypeMap<'_>,
+        namespaces: Option<&[Namespace]>,
+        (mapping, mapping_reason): (Mapping, &'static str),
+    ) -> Self {
+        let type_name = |t| map.types.get(t).name.clone();
+        let runtime = match &options.runtime {
+            RuntimeDependency::Path(path) => vec![("path", path.clone())],
+            RuntimeDependency::Version(version) => vec![("version", version.clone())],
+        };
+        ProjectContext {
+            crate_name: options.crate_name.clone(),
+            crate_ident: options.crate_name.replace('-', "_"),
+            info: Info {
+                title: api.info.title.clone(),
+                version: api.info.version.clone(),
+            },
+            doc_title: docs::clean(&api.info.title.replace(['\n', '\r'], " ")),
+            runtime,
+            server: namespaces.is_some(),
+            mapping: match mapping {
+                Mapping::Namespace => {
+                    "each channel is a Socket.IO namespace and each message an event"
+                }
+                Mapping::Event => {
+                    "every channel is an event on the namespace `/`, named by the channel address"
+                }
+            },
+            mapping_reason,
+            namespaces: namespaces
+                .unwrap_or_default()
+                .iter()
+                .map(|ns| NamespaceContext {
+                    path: ns.path.clone(),
+                    snake: ns.snake.clone(),
+                    pascal: ns.pascal.clone(),
+                    events: [
+                        (&ns.inbound, "client → server"),
+                        (&ns.outbound, "server → client"),
+                    ]
+                    .into_iter()
+                    .flat_map(|(events, direction)| {
+                        events.iter().map(move |e| EventContext {
+                            name: e.name.clone(),
+                            direction,
+                            payload: e.payload.map_or_else(|| "any".to_string(), type_name),
+                            ack: e.ack.map_or_else(String::new, type_name),
+                        })
+                    })
+                    .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Renders the user files of the crate.
+pub fn render(context: &ProjectContext) -> Result<Vec<OutputFile>, EmitError> {
+    let env = environment()?;
+    let value = Value::from(Serde(context));
+    let mut files = Vec::new();
+    for (path, template, when) in FILES {
+        if *when == When::Server && !context.server {
+            continue;
+        }
+        let failed = |e: minijinja::Error| EmitError {
+            file: (*path).to_string(),
+            reason: format!("template {template}: {e:#}"),
+        };
+        let contents = env
+            .get_template(template)
+            .and_then(|t| t.render(&value))
+            .map_err(failed)?;
+        files.push(OutputFile {
+            path: (*path).to_string(),
+            contents,
+            owner: Owner::User,
+        });
+    }
+    Ok(files)
+}
+
+/// The template engine with every template loaded: strict about undefined values, no auto-escaping (the files are
+/// Rust, TOML and Markdown; TOML strings go through the `toml` filter).
+fn environment() -> Result<Environment<'static>, EmitError> {
+    let failed = |name: &str, e: minijinja::Error| EmitError {
+        file: format!("templates/rust/{name}"),
+        reason: format!("{e:#}"),
+    };
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|_| AutoEscape::None);
+    let syntax = SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .keep_trailing_newline(true)
+        .build()
+        .map_err(|e| failed("(syntax)", e))?;
+    env.set_syntax(syntax);
+    env.add_filter("toml", toml_string);
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source)
+            .map_err(|e| failed(name, e))?;
+    }
+    Ok(env)
+}
+
+/// A TOML basic string (JSON's string escapes are valid TOML).
 fn toml_string(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
-}
-
-fn crate_ident(options: &RustOptions) -> String {
-    options.crate_name.replace('-', "_")
-}
-
-pub fn cargo_toml(cx: &Context<'_>) -> String {
-    let runtime = match &cx.options.runtime {
-        RuntimeDependency::Path(path) => format!("path = {}", toml_string(path)),
-        RuntimeDependency::Version(version) => format!("version = {}", toml_string(version)),
-    };
-    let (runtime_features, server_deps) = if cx.namespaces.is_some() {
-        (
-            ", features = [\"server\"]",
-            "tokio = { version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }\n",
-        )
-    } else {
-        ("", "")
-    };
-    let description = toml_string(&format!(
-        "{} {} (generated from AsyncAPI by fastsocket-gen)",
-        cx.api.info.title, cx.api.info.version
-    ));
-    format!(
-        r#"[package]
-name = {name}
-version = "0.1.0"
-edition = "2024"
-description = {description}
-publish = false
-
-# A crate of its own, even inside another project's folder. Remove this table to make it a member of an
-# enclosing workspace instead.
-[workspace]
-
-[dependencies]
-fastsocket = {{ {runtime}{runtime_features} }}
-serde = {{ version = "1", features = ["derive"] }}
-serde_json = "1"
-schemars = {{ version = "1", features = ["chrono04", "uuid1"] }}
-chrono = {{ version = "0.4", default-features = false, features = ["std", "serde"] }}
-uuid = {{ version = "1", features = ["serde"] }}
-{server_deps}"#,
-        name = toml_string(&cx.options.crate_name),
-    )
-}
-
-pub fn lib_rs(cx: &Context<'_>) -> String {
-    let title = docs::clean(&cx.api.info.title.replace(['\n', '\r'], " "));
-    let mut out = format!(
-        "//! {title}: generated from its AsyncAPI document by fastsocket-gen.\n//!\n//! This file is yours: regeneration writes only `src/generated/`.\n\npub mod generated;\n"
-    );
-    if cx.namespaces.is_some() {
-        out.push_str("pub mod handlers;\n");
-    }
-    out.push_str("\npub use generated::models;\n");
-    out
-}
-
-pub fn main_rs(cx: &Context<'_>) -> String {
-    let krate = crate_ident(cx.options);
-    format!(
-        r#"//! The server binary: `serve`, `events`, `spec` (run with `--help`).
-//!
-//! This file is yours: regeneration never touches it.
-
-#[tokio::main]
-async fn main() -> std::process::ExitCode {{
-    {krate}::generated::server::run({krate}::handlers::Handlers::default()).await
-}}
-"#
-    )
-}
-
-pub fn handlers_rs(namespaces: &[Namespace]) -> String {
-    let mut out = String::from(
-        "//! Your handlers. This file is yours: regeneration never touches it.\n//!\n//! Each namespace has a trait in `crate::generated::server`; every method has a default that answers\n//! `not_implemented`. Override the ones your API serves, e.g.:\n//!\n//! ```text\n//! impl root::RootHandlers for Handlers {\n//!     async fn some_event(&self, ctx: root::RootContext, payload: models::SomePayload) -> Result<models::SomeAck, HandlerError> {\n//!         ctx.reply().something(&models::Something { .. }).await.ok();\n//!         Ok(models::SomeAck { .. })\n//!     }\n//! }\n//! ```\n//!\n//! Handlers run concurrently, one task per message. When your contract needs the messages of one socket handled\n//! in order, hold `ctx.lock().await` for the handler's duration.\n\n",
-    );
-    let modules: Vec<&str> = namespaces.iter().map(|ns| ns.snake.as_str()).collect();
-    if !modules.is_empty() {
-        let _ = writeln!(
-            out,
-            "use crate::generated::server::{{{}}};\n",
-            modules.join(", ")
-        );
-    }
-    out.push_str("/// The server's state: add your database pools, caches and clients here.\n#[derive(Debug, Clone, Default)]\npub struct Handlers {}\n");
-    for ns in namespaces {
-        let _ = write!(
-            out,
-            "\nimpl {}::{}Handlers for Handlers {{}}\n",
-            ns.snake, ns.pascal
-        );
-    }
-    out
-}
-
-pub fn env_example() -> String {
-    "# Copy to `.env` and adjust. Flags override the environment; the environment overrides `.env`.\nFASTSOCKET_HOST=127.0.0.1\nFASTSOCKET_PORT=3000\n# Largest message accepted, in bytes (default 1 MiB).\nFASTSOCKET_MAX_MESSAGE_BYTES=1048576\n# Browser origins allowed to connect (comma-separated).\nFASTSOCKET_CORS_ORIGINS=http://localhost:5173,http://127.0.0.1:5173\n# Credentials the default authenticator accepts (comma-separated; `user:password` for basic auth).\nFASTSOCKET_AUTH_TOKENS=\n# Log filter (tracing's EnvFilter syntax) and format (text or json).\nRUST_LOG=info\nFASTSOCKET_LOG_FORMAT=text\n# A built web client to serve at / beside the API (a Vite `dist/` folder holding index.html; flag `--static`).\n# FASTSOCKET_STATIC_DIR=../client/dist\n".to_string()
-}
-
-pub fn readme(cx: &Context<'_>, map: &TypeMap<'_>) -> String {
-    let api = cx.api;
-    let mut out = String::new();
-    let _ = writeln!(out, "# {} {}\n", api.info.title, api.info.version);
-    let _ = writeln!(
-        out,
-        "A Socket.IO server generated from its AsyncAPI document by fastsocket-gen. `src/generated/` is rewritten on\nevery generation; everything else is yours.\n"
-    );
-    let _ = writeln!(
-        out,
-        "```sh\ncargo run -- serve --port 3000     # the server (GET /healthz, GET /asyncapi.json, Socket.IO at /socket.io)\ncargo run -- serve --static dist   # the same, also serving a built web client (a Vite `dist/`) at /\ncargo run -- events                 # the event registry\ncargo test                          # the spec's examples round-trip through the models\n```\n"
-    );
-    let mapping = match cx.mapping {
-        Mapping::Namespace => "each channel is a Socket.IO namespace and each message an event",
-        Mapping::Event => {
-            "every channel is an event on the namespace `/`, named by the channel address"
-        }
-    };
-    let _ = writeln!(out, "Mapping: {mapping} ({}).\n", cx.mapping_reason);
-    if let Some(namespaces) = cx.namespaces {
-        let _ = writeln!(
-            out,
-            "| namespace | event | direction | payload | ack |\n| --- | --- | --- | --- | --- |"
-        );
-        for ns in namespaces {
-            for (events, direction) in [
-                (&ns.inbound, "client → server"),
-                (&ns.outbound, "server → client"),
-            ] {
-                for e in events {
-                    let payload = e
-                        .payload
-                        .map_or("any".to_string(), |t| map.types.get(t).name.clone());
-                    let ack = e
-                        .ack
-                        .map_or("".to_string(), |t| map.types.get(t).name.clone());
-                    let _ = writeln!(
-                        out,
-                        "| `{}` | `{}` | {direction} | `{payload}` | {ack} |",
-                        ns.path, e.name
-                    );
-                }
-            }
-        }
-        let _ = writeln!(
-            out,
-            "\nErrors come back in one shape, as the ack's argument or as an `exception` event:\n`{{\"error\": {{\"code\": \"validation_failed\", \"message\": \"…\", \"details\": [{{\"path\": \"/text\", \"message\": \"…\"}}]}}}}`\n(codes: `validation_failed`, `not_implemented`, `unknown_event`, `unauthorized`, `internal`, `payload_too_large`).\n\nConfiguration: see `.env.example`."
-        );
-    }
-    out
 }
