@@ -3,7 +3,8 @@
 //! socket.io-client wrapper, composables, components (a form per event the client sends, a feed per event it
 //! receives, a dashboard), and Vitest specs.
 //!
-//! Files are rendered with minijinja from the templates in the repository's `templates/vue/`, embedded in the binary
+//! Files are rendered with minijinja from the templates in the repository's `templates/vue/` (this crate's `templates`
+//! link, so it packages them), embedded in the binary
 //! at compile time so an installed `fastsocket-gen` needs no template folder. Templates run with strict undefined
 //! behaviour; everything taken from the document reaches them already escaped for its destination (see
 //! [`escape`]), and only `.html` templates are auto-escaped as HTML.

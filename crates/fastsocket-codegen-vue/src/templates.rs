@@ -8,10 +8,10 @@ use crate::EmitError;
 use crate::context::EventCtx;
 use fastsocket_ir::output::Owner;
 
-/// Declares the templates by name, embedding each from `templates/vue/` at compile time.
+/// Declares the templates by name, embedding each from `templates/vue/` (through this crate's `templates` link, so `cargo package` ships them) at compile time.
 macro_rules! embedded {
     ($($name:literal),* $(,)?) => {
-        &[$(($name, include_str!(concat!("../../../templates/vue/", $name)))),*]
+        &[$(($name, include_str!(concat!("../templates/", $name)))),*]
     };
 }
 
