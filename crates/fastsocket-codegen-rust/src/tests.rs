@@ -51,7 +51,8 @@ fn layout_separates_generated_and_user_files() {
     );
 }
 
-/// The generated crate for each of our specs, reviewed as snapshots (`cargo insta review`).
+/// The generated crate for each of our specs, reviewed as snapshots (`cargo insta review`): one per
+/// generated file, in `snapshots/rust/<spec>/`, so a review shows which file changed.
 #[test]
 fn generated_crates_of_our_specs() {
     let specs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../specs");
@@ -77,17 +78,21 @@ fn generated_crates_of_our_specs() {
             .expect("spec loads")
             .api;
         let output = generate(&api, &options()).unwrap();
-        let mut shown = String::new();
-        for file in &output.files {
-            shown.push_str(&format!(
-                "===== {} ({:?})\n{}\n",
-                file.path, file.owner, file.contents
-            ));
-        }
-        for warning in &output.warnings {
-            shown.push_str(&format!("===== warning: {warning}\n"));
-        }
-        insta::assert_snapshot!(format!("rust@{name}"), shown);
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(format!("snapshots/rust/{name}"));
+        settings.set_prepend_module_to_snapshot(false);
+        settings.bind(|| {
+            for file in &output.files {
+                let mut settings = insta::Settings::clone_current();
+                settings.set_description(format!("{} ({:?})", file.path, file.owner));
+                settings.set_omit_expression(true);
+                settings.bind(|| {
+                    insta::assert_snapshot!(file.path.replace('/', "__"), &file.contents);
+                });
+            }
+            let warnings: String = output.warnings.iter().map(|w| format!("{w}\n")).collect();
+            insta::assert_snapshot!("warnings", warnings);
+        });
     }
 }
 

@@ -129,7 +129,8 @@ operations:
     }
 }
 
-/// The generated project for each of our specs, reviewed as snapshots (`cargo insta review`).
+/// The generated project for each of our specs, reviewed as snapshots (`cargo insta review`): one per
+/// generated file, in `snapshots/vue/<spec>/`, so a review shows which file changed.
 #[test]
 fn generated_projects_of_our_specs() {
     let specs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../specs");
@@ -155,16 +156,20 @@ fn generated_projects_of_our_specs() {
             .expect("spec loads")
             .api;
         let output = generate(&api, &options()).unwrap();
-        let mut shown = String::new();
-        for file in &output.files {
-            shown.push_str(&format!(
-                "===== {} ({:?})\n{}\n",
-                file.path, file.owner, file.contents
-            ));
-        }
-        for warning in &output.warnings {
-            shown.push_str(&format!("===== warning: {warning}\n"));
-        }
-        insta::assert_snapshot!(format!("vue@{name}"), shown);
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(format!("snapshots/vue/{name}"));
+        settings.set_prepend_module_to_snapshot(false);
+        settings.bind(|| {
+            for file in &output.files {
+                let mut settings = insta::Settings::clone_current();
+                settings.set_description(format!("{} ({:?})", file.path, file.owner));
+                settings.set_omit_expression(true);
+                settings.bind(|| {
+                    insta::assert_snapshot!(file.path.replace('/', "__"), &file.contents);
+                });
+            }
+            let warnings: String = output.warnings.iter().map(|w| format!("{w}\n")).collect();
+            insta::assert_snapshot!("warnings", warnings);
+        });
     }
 }
