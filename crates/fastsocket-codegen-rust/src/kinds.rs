@@ -113,6 +113,9 @@ pub struct TypeMap<'a> {
     named: Vec<bool>,
     reachable: Vec<bool>,
     validators: Vec<String>,
+    /// The default-value functions of struct fields, by (struct, field index), claimed in the `models` module's
+    /// scope: joined names (`default_{type}_{field}`) meet otherwise (`A.bar_baz` and `ABar.baz`).
+    default_fns: std::collections::HashMap<(TypeId, usize), String>,
     /// (holder, held) pairs where `held` must be boxed inside `holder`.
     boxed: BTreeSet<(TypeId, TypeId)>,
 }
@@ -129,6 +132,7 @@ impl<'a> TypeMap<'a> {
             named: vec![false; n],
             reachable: vec![false; n],
             validators: vec![String::new(); n],
+            default_fns: std::collections::HashMap::new(),
             boxed: BTreeSet::new(),
         };
         for def in types.iter() {
@@ -176,8 +180,39 @@ impl<'a> TypeMap<'a> {
             }
             map.validators[def.id.0 as usize] = name;
         }
+        map.claim_default_fns();
         map.compute_boxes();
         map
+    }
+
+    /// Names the default-value function of every field with a default, in id and field order (deterministic).
+    fn claim_default_fns(&mut self) {
+        let mut scope = NameScope::new();
+        // Items `models` declares itself.
+        scope.reserve("fits");
+        for def in self.types.iter() {
+            let Kind::Struct(s) = &self.kinds[def.id.0 as usize] else {
+                continue;
+            };
+            if !self.named[def.id.0 as usize] {
+                continue;
+            }
+            for (index, field) in s.fields.iter().enumerate() {
+                if field.default.is_some() {
+                    let base = format!(
+                        "default_{}_{}",
+                        heck::ToSnakeCase::to_snake_case(def.name.as_str()),
+                        field.rust_name.trim_start_matches('_')
+                    );
+                    self.default_fns.insert((def.id, index), scope.claim(&base));
+                }
+            }
+        }
+    }
+
+    /// The name of the function giving a struct field's default (`None`: the field has no default).
+    pub fn default_fn(&self, holder: TypeId, field: usize) -> Option<&str> {
+        self.default_fns.get(&(holder, field)).map(String::as_str)
     }
 
     /// The kind of a type.

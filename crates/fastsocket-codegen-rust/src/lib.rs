@@ -13,6 +13,9 @@ mod server;
 mod user_files;
 mod validators;
 
+#[cfg(test)]
+mod names_tests;
+
 pub use fastsocket_ir::socketio::Mapping;
 
 use fastsocket_ir::Api;

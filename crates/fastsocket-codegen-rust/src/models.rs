@@ -189,8 +189,8 @@ fn newtype_item(map: &TypeMap<'_>, id: TypeId, name: &Ident) -> TokenStream {
 
 fn struct_item(map: &TypeMap<'_>, id: TypeId, name: &Ident, def: &StructDef) -> TokenStream {
     let mut default_fns = Vec::new();
-    let fields = def.fields.iter().map(|field| {
-        let (field_tokens, default_fn) = struct_field(map, id, name, field);
+    let fields = def.fields.iter().enumerate().map(|(index, field)| {
+        let (field_tokens, default_fn) = struct_field(map, id, index, field);
         default_fns.extend(default_fn);
         field_tokens
     });
@@ -220,7 +220,7 @@ fn struct_item(map: &TypeMap<'_>, id: TypeId, name: &Ident, def: &StructDef) -> 
 fn struct_field(
     map: &TypeMap<'_>,
     holder: TypeId,
-    struct_name: &Ident,
+    index: usize,
     field: &Field,
 ) -> (TokenStream, Option<TokenStream>) {
     let ident = format_ident!("{}", field.rust_name);
@@ -260,16 +260,13 @@ fn struct_field(
             quote!(::std::option::Option<#ty>),
             quote!(#[serde(#rename default, deserialize_with = "::fastsocket::serde_helpers::double_option", skip_serializing_if = "::std::option::Option::is_none")]),
         )
-    } else if let Some(literal) = field
-        .default
-        .as_ref()
-        .and_then(|d| default_literal(map, field.ty, d))
-    {
-        let fn_name = format!(
-            "default_{}_{}",
-            heck::ToSnakeCase::to_snake_case(struct_name.to_string().as_str()),
-            field.rust_name.trim_start_matches('_')
-        );
+    } else if let (Some(literal), Some(fn_name)) = (
+        field
+            .default
+            .as_ref()
+            .and_then(|d| default_literal(map, field.ty, d)),
+        map.default_fn(holder, index),
+    ) {
         let fn_ident = format_ident!("{}", fn_name);
         default_fn = Some(quote! {
             fn #fn_ident() -> #ty {
