@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use fastsocket_ir::naming::{NameScope, pascal_words, rust_field_name};
+use fastsocket_ir::naming::{NameScope, pascal_words, rust_field_name, type_name};
 use fastsocket_ir::{Api, JsonType, Schema, TypeBody, TypeId, TypeSpace};
 use serde_json::Value;
 
@@ -103,6 +103,10 @@ pub struct UnionDef {
     pub variants: Vec<(String, TypeId)>,
     /// The discriminating property and, per wire value, the variant index.
     pub discriminator: Option<(String, Vec<(String, usize)>)>,
+    /// When every alternative is a struct that fixes one property to its own string constant: that property and,
+    /// per variant, its value. The enum is then internally tagged (`#[serde(tag = "…")]`) and its variants hold
+    /// the alternatives' other fields, so a value cannot carry the wrong tag.
+    pub tag: Option<(String, Vec<String>)>,
 }
 
 /// Every decision about the types of one document.
@@ -182,7 +186,88 @@ impl<'a> TypeMap<'a> {
         }
         map.claim_default_fns();
         map.compute_boxes();
+        map.tag_unions();
         map
+    }
+
+    /// Marks the unions whose alternatives each fix one property to a distinct string constant (see
+    /// [`UnionDef::tag`]); runs once every kind and box is known.
+    fn tag_unions(&mut self) {
+        for index in 0..self.kinds.len() {
+            let id = TypeId(index as u32);
+            let Kind::Union(def) = &self.kinds[index] else {
+                continue;
+            };
+            if self.nullable(id) {
+                continue;
+            }
+            let tag = self.union_tag(id, def);
+            if let (Kind::Union(def), Some((_, values))) = (&mut self.kinds[index], &tag) {
+                // Variants are named by their tag, as a person would (`Circle`, not `Variant0`).
+                let mut scope = NameScope::new();
+                for ((name, _), value) in def.variants.iter_mut().zip(values) {
+                    *name = scope.claim(&type_name(value));
+                }
+                def.tag = tag;
+            }
+        }
+    }
+
+    /// The property every alternative fixes to its own string constant, and the constants.
+    fn union_tag(&self, id: TypeId, def: &UnionDef) -> Option<(String, Vec<String>)> {
+        // Each alternative must be a struct emitted as such (so its fields, defaults and boxes exist) and held by
+        // value: its fields are inlined into the variant.
+        let mut structs = Vec::new();
+        for (_, alt) in &def.variants {
+            let target = self.resolve_alias(*alt)?;
+            let Kind::Struct(s) = self.kind(target) else {
+                return None;
+            };
+            if self.nullable(*alt) || self.nullable(target) || !self.is_named(target) {
+                return None;
+            }
+            if self.is_boxed(id, *alt) || self.is_boxed(id, target) {
+                return None;
+            }
+            structs.push(s);
+        }
+        let candidates: Vec<String> = match self.schema(id).and_then(|s| s.discriminator.as_ref()) {
+            Some(d) => vec![d.property_name.clone()],
+            None => structs
+                .first()?
+                .fields
+                .iter()
+                .map(|f| f.wire.clone())
+                .collect(),
+        };
+        candidates.into_iter().find_map(|property| {
+            let mut values = Vec::new();
+            for s in &structs {
+                let field = s.fields.iter().find(|f| f.wire == property && f.required)?;
+                let value = self.string_constant(field.ty)?;
+                if values.contains(&value) {
+                    return None;
+                }
+                values.push(value);
+            }
+            Some((property, values))
+        })
+    }
+
+    /// The one string a schema allows (`const`, or an `enum` of one string), not `null`.
+    fn string_constant(&self, id: TypeId) -> Option<String> {
+        let schema = self.schema(id)?;
+        if schema.allows_null() {
+            return None;
+        }
+        match (&schema.const_value, &schema.enum_values) {
+            (Some(Value::String(c)), _) => Some(c.clone()),
+            (None, Some(values)) => match values.as_slice() {
+                [Value::String(c)] => Some(c.clone()),
+                _ => None,
+            },
+            _ => None,
+        }
     }
 
     /// Names the default-value function of every field with a default, in id and field order (deterministic).
@@ -434,6 +519,7 @@ impl<'a> TypeMap<'a> {
             Kind::Union(UnionDef {
                 variants,
                 discriminator,
+                tag: None,
             }),
             nullable,
         )

@@ -18,7 +18,7 @@ pub fn models(map: &TypeMap<'_>) -> TokenStream {
         .collect();
     let has_unions = named
         .iter()
-        .any(|id| matches!(map.kind(*id), Kind::Union(_)) && !map.nullable(*id));
+        .any(|id| matches!(map.kind(*id), Kind::Union(u) if u.tag.is_none()) && !map.nullable(*id));
     let fits = has_unions.then(|| {
         quote! {
             /// Whether a value satisfies a schema (used to pick the alternative of a `oneOf`/`anyOf`).
@@ -190,23 +190,12 @@ fn newtype_item(map: &TypeMap<'_>, id: TypeId, name: &Ident) -> TokenStream {
 fn struct_item(map: &TypeMap<'_>, id: TypeId, name: &Ident, def: &StructDef) -> TokenStream {
     let mut default_fns = Vec::new();
     let fields = def.fields.iter().enumerate().map(|(index, field)| {
-        let (field_tokens, default_fn) = struct_field(map, id, index, field);
+        let (field_tokens, default_fn) = struct_field(map, id, index, field, quote!(pub));
         default_fns.extend(default_fn);
         field_tokens
     });
     let fields: Vec<TokenStream> = fields.collect();
-    let extra = def.extra.as_ref().map(|extra| {
-        let ident = format_ident!("{}", extra.rust_name);
-        let value = match extra.value {
-            Some(v) => type_expr(map, v, None),
-            None => quote!(::serde_json::Value),
-        };
-        quote! {
-            /// Properties the schema does not declare, kept so that nothing sent is lost.
-            #[serde(flatten)]
-            pub #ident: ::std::collections::BTreeMap<::std::string::String, #value>,
-        }
-    });
+    let extra = extra_field(map, def, quote!(pub));
     quote! {
         #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema)]
         pub struct #name {
@@ -217,11 +206,78 @@ fn struct_item(map: &TypeMap<'_>, id: TypeId, name: &Ident, def: &StructDef) -> 
     }
 }
 
+/// The flattened map of a struct's undeclared properties, if it keeps them.
+fn extra_field(map: &TypeMap<'_>, def: &StructDef, vis: TokenStream) -> Option<TokenStream> {
+    def.extra.as_ref().map(|extra| {
+        let ident = format_ident!("{}", extra.rust_name);
+        let value = match extra.value {
+            Some(v) => type_expr(map, v, None),
+            None => quote!(::serde_json::Value),
+        };
+        quote! {
+            /// Properties the schema does not declare, kept so that nothing sent is lost.
+            #[serde(flatten)]
+            #vis #ident: ::std::collections::BTreeMap<::std::string::String, #value>,
+        }
+    })
+}
+
+/// An internally tagged enum: each variant holds the fields of its alternative but the tag, which serde writes and
+/// reads from the variant's name (see [`crate::kinds::UnionDef::tag`]). Defaults and boxes are the alternative's
+/// own (its struct is still emitted for use on its own).
+fn tagged_union_item(
+    map: &TypeMap<'_>,
+    name: &Ident,
+    def: &UnionDef,
+    property: &str,
+    values: &[String],
+) -> TokenStream {
+    let variants = def
+        .variants
+        .iter()
+        .zip(values)
+        .map(|((variant, alternative), value)| {
+            let ident = format_ident!("{}", variant);
+            let target = map.resolve_alias(*alternative).unwrap_or(*alternative);
+            let docs = map
+                .types
+                .schema(*alternative)
+                .map(|s| doc_attrs([s.title.as_deref(), s.description.as_deref()]))
+                .unwrap_or_default();
+            let Kind::Struct(fields) = map.kind(target) else {
+                unreachable!("tagged unions hold structs (kinds::TypeMap::union_tag)")
+            };
+            let own = fields
+                .fields
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.wire != property)
+                .map(|(index, field)| struct_field(map, target, index, field, quote!()).0);
+            let extra = extra_field(map, fields, quote!());
+            quote! {
+                #docs
+                #[serde(rename = #value)]
+                #ident {
+                    #(#own)*
+                    #extra
+                },
+            }
+        });
+    quote! {
+        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema)]
+        #[serde(tag = #property)]
+        pub enum #name {
+            #(#variants)*
+        }
+    }
+}
+
 fn struct_field(
     map: &TypeMap<'_>,
     holder: TypeId,
     index: usize,
     field: &Field,
+    vis: TokenStream,
 ) -> (TokenStream, Option<TokenStream>) {
     let ident = format_ident!("{}", field.rust_name);
     let rename = if field.rust_name != field.wire {
@@ -284,7 +340,7 @@ fn struct_field(
         #docs
         #deprecated
         #attrs
-        pub #ident: #ty,
+        #vis #ident: #ty,
     };
     (tokens, default_fn)
 }
@@ -367,6 +423,9 @@ fn string_enum_item(name: &Ident, variants: &[Variant]) -> TokenStream {
 }
 
 fn union_item(map: &TypeMap<'_>, id: TypeId, name: &Ident, def: &UnionDef) -> TokenStream {
+    if let Some((property, values)) = &def.tag {
+        return tagged_union_item(map, name, def, property, values);
+    }
     let variants = def.variants.iter().map(|(variant, alternative)| {
         let ident = format_ident!("{}", variant);
         let ty = type_expr(map, *alternative, Some(id));

@@ -171,3 +171,98 @@ components:
         );
     }
 }
+
+/// A `oneOf` whose branches each fix one property to a distinct `const`, with or without a `discriminator`, is an
+/// internally tagged enum whose variants do not carry the tag (as typify writes it); other unions stay untagged.
+#[test]
+fn const_tagged_one_of_is_an_internally_tagged_enum() {
+    for (discriminator, tagged) in [
+        ("", true),
+        ("discriminator: kind", true),
+        ("discriminator: other", false),
+    ] {
+        let text = format!(
+            r#"
+asyncapi: 3.0.0
+info: {{title: T, version: '1'}}
+channels:
+  c:
+    address: /c
+    messages:
+      m:
+        name: shape
+        payload: {{$ref: '#/components/schemas/Shape'}}
+operations:
+  o:
+    action: receive
+    channel: {{$ref: '#/channels/c'}}
+components:
+  schemas:
+    Shape:
+      {discriminator}
+      oneOf:
+        - type: object
+          required: [kind, radius]
+          properties:
+            kind: {{type: string, const: circle}}
+            radius: {{type: number}}
+        - $ref: '#/components/schemas/Square'
+    Square:
+      type: object
+      required: [kind]
+      properties:
+        kind: {{type: string, const: square}}
+        side: {{type: number, default: 1}}
+"#
+        );
+        let api = load(
+            &Input::Text {
+                name: "t.yaml".into(),
+                text,
+            },
+            &LoadOptions::default(),
+        )
+        .expect("loads")
+        .api;
+        let output = generate(&api, &options()).unwrap();
+        let models = &output
+            .files
+            .iter()
+            .find(|f| f.path == "src/generated/models.rs")
+            .unwrap()
+            .contents;
+        let flat: String = models.split_whitespace().collect::<Vec<_>>().join(" ");
+        let shape = flat
+            .split("pub enum Shape {")
+            .nth(1)
+            .and_then(|rest| rest.split("impl ::fastsocket::Validate for Shape").next())
+            .unwrap_or_else(|| panic!("no enum Shape in:\n{models}"));
+        if tagged {
+            assert!(
+                flat.contains(r#"#[serde(tag = "kind")] pub enum Shape {"#),
+                "{models}"
+            );
+            assert!(
+                shape.contains(r#"#[serde(rename = "circle")] Circle {"#),
+                "{models}"
+            );
+            assert!(
+                shape.contains(r#"#[serde(rename = "square")] Square {"#),
+                "{models}"
+            );
+            // The variant reuses the alternative's default function; the tag is not a field.
+            assert!(
+                shape.contains(r#"default = "default_square_side""#),
+                "{models}"
+            );
+            assert!(!shape.contains("kind"), "a tag field in:\n{shape}");
+            // The alternative's own struct stays for use on its own, tag included.
+            assert!(flat.contains("pub struct Square {"), "{models}");
+        } else {
+            assert!(
+                flat.contains("#[serde(untagged)] pub enum Shape {"),
+                "{models}"
+            );
+        }
+    }
+}

@@ -173,3 +173,57 @@ fn generated_projects_of_our_specs() {
         });
     }
 }
+
+/// A `oneOf` whose branches each fix one property to a distinct `const` is a discriminated union: every branch
+/// states its tag as a literal type, so TypeScript narrows on it and refuses an event with the wrong tag.
+#[test]
+fn const_tagged_one_of_is_a_discriminated_union() {
+    for discriminator in ["", "discriminator: kind"] {
+        let api = text_spec(&format!(
+            r#"
+asyncapi: 3.0.0
+info: {{title: T, version: '1'}}
+channels:
+  c:
+    address: /c
+    messages:
+      m:
+        name: shape
+        payload: {{$ref: '#/components/schemas/Shape'}}
+operations:
+  o:
+    action: receive
+    channel: {{$ref: '#/channels/c'}}
+components:
+  schemas:
+    Shape:
+      {discriminator}
+      oneOf:
+        - type: object
+          required: [kind, radius]
+          properties:
+            kind: {{type: string, const: circle}}
+            radius: {{type: number}}
+        - $ref: '#/components/schemas/Square'
+    Square:
+      type: object
+      required: [kind, side]
+      properties:
+        kind: {{type: string, const: square}}
+        side: {{type: number}}
+"#
+        ));
+        let output = generate(&api, &options()).unwrap();
+        let types = &output
+            .files
+            .iter()
+            .find(|f| f.path == "src/generated/types.ts")
+            .unwrap()
+            .contents;
+        let flat: String = types.split_whitespace().collect::<Vec<_>>().join(" ");
+        for expected in [r#""circle""#, r#""square""#, "export type Shape ="] {
+            assert!(flat.contains(expected), "missing {expected} in:\n{types}");
+        }
+        assert!(!flat.contains("kind: string"), "a free tag in:\n{types}");
+    }
+}
