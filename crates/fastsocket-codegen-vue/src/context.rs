@@ -2,7 +2,7 @@
 //! escaped for where it goes (`*_js` fields are JavaScript literals, `doc` fields JSDoc blocks), so templates only
 //! arrange it.
 
-use fastsocket_ir::naming::{pascal_words, ts_identifier};
+use fastsocket_ir::naming::{NameScope, pascal_words, ts_identifier};
 use fastsocket_ir::socketio::{Event, Namespace};
 use fastsocket_ir::{Api, JsonType, TypeBody, TypeId, json_schema};
 use serde::Serialize;
@@ -169,6 +169,7 @@ pub fn document(api: &Api, namespaces: &[Namespace], package_name: &str) -> Docu
     let mut skipped = Vec::new();
     let mut roots: Vec<TypeId> = Vec::new();
     let mut credentials: Vec<Credential> = Vec::new();
+    let mut qualified = QualifiedNames::default();
     let namespace_ctx = namespaces
         .iter()
         .map(|ns| {
@@ -197,7 +198,7 @@ pub fn document(api: &Api, namespaces: &[Namespace], package_name: &str) -> Docu
                     })
                     .map(|event| {
                         roots.extend(event.payload);
-                        event_ctx(api, &ts, &mut forms, ns, event, direction)
+                        event_ctx(api, &ts, &mut forms, &mut qualified, ns, event, direction)
                     })
                     .collect()
             };
@@ -264,10 +265,30 @@ pub fn document(api: &Api, namespaces: &[Namespace], package_name: &str) -> Docu
     }
 }
 
+/// The names of events across namespaces (`RoomSendMessage`: components, validators, form fields), claimed in
+/// one scope: joined from a namespace and an event, they meet otherwise (`/a` + `b_c` and `/a_b` + `c`). An event
+/// listed in both directions keeps one name.
+#[derive(Default)]
+struct QualifiedNames {
+    scope: NameScope,
+    by_event: std::collections::HashMap<(String, String), String>,
+}
+
+impl QualifiedNames {
+    fn claim(&mut self, ns: &Namespace, event: &Event, method: &str) -> String {
+        let scope = &mut self.scope;
+        self.by_event
+            .entry((ns.path.clone(), event.name.clone()))
+            .or_insert_with(|| scope.claim(&format!("{}{}", ns.pascal, pascal_words(method))))
+            .clone()
+    }
+}
+
 fn event_ctx(
     api: &Api,
     ts: &TsTypes,
     forms: &mut Forms,
+    qualified: &mut QualifiedNames,
     ns: &Namespace,
     event: &Event,
     direction: &str,
@@ -318,7 +339,7 @@ fn event_ctx(
         key: property_key(&event.name),
         name_js: js_string(&event.name),
         name_comment: comment_text(&event.name),
-        qualified: format!("{}{}", ns.pascal, pascal_words(&method)),
+        qualified: qualified.claim(ns, event, &method),
         payload_ts: event
             .payload
             .map(|id| ts.reference(id))

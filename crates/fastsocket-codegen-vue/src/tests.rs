@@ -227,3 +227,56 @@ components:
         assert!(!flat.contains("kind: string"), "a free tag in:\n{types}");
     }
 }
+
+/// Names joined from a namespace and an event name one component each (see `context::QualifiedNames`): no file is
+/// written twice and no module exports a name twice.
+#[test]
+fn joined_names_do_not_meet() {
+    let api = text_spec(
+        r#"
+asyncapi: 3.0.0
+info: {title: T, version: '1'}
+channels:
+  a:
+    address: /a
+    messages:
+      m: {name: 1b, payload: {type: object, properties: {x: {type: string}}}}
+  ab:
+    address: /a1
+    messages:
+      m: {name: b, payload: {type: object, properties: {y: {type: string}}}}
+operations:
+  o1: {action: receive, channel: {$ref: '#/channels/a'}}
+  o2: {action: send, channel: {$ref: '#/channels/a'}}
+  o3: {action: receive, channel: {$ref: '#/channels/ab'}}
+  o4: {action: send, channel: {$ref: '#/channels/ab'}}
+"#,
+    );
+    let output = generate(&api, &options()).unwrap();
+    let mut paths: Vec<&str> = output.files.iter().map(|f| f.path.as_str()).collect();
+    let count = paths.len();
+    paths.sort();
+    paths.dedup();
+    assert_eq!(paths.len(), count, "a file written twice: {paths:?}");
+    for file in output.files.iter().filter(|f| f.path.ends_with(".ts")) {
+        let mut names: Vec<&str> = file
+            .contents
+            .lines()
+            .filter_map(|line| {
+                let rest = line.strip_prefix("export ")?;
+                if rest.starts_with(['*', '{']) || rest.starts_with("type *") {
+                    return None;
+                }
+                let rest = rest.strip_prefix("async ").unwrap_or(rest);
+                let (_, rest) = rest.split_once(' ')?;
+                rest.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+                    .next()
+            })
+            .filter(|n| !n.is_empty())
+            .collect();
+        let count = names.len();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), count, "{} exports a name twice", file.path);
+    }
+}
