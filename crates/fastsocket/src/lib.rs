@@ -71,10 +71,10 @@ pub mod testing;
 
 use std::fmt;
 
-pub use checker::Checker;
+pub use checker::{Checker, MAX_VIOLATIONS};
 pub use equal::json_equal;
 pub use format::{format_ok, number_format_ok};
-pub use pattern::Pattern;
+pub use pattern::{BACKTRACK_LIMIT, MatchError, Pattern};
 
 /// One violated constraint.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
