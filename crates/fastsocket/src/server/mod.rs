@@ -47,9 +47,12 @@
 
 mod auth;
 mod config;
+mod connections;
 mod context;
 mod error;
+mod limits;
 mod namespace;
+mod origin;
 mod params;
 mod serve;
 mod spec;
@@ -60,8 +63,10 @@ pub use auth::{
     SchemeKind, Secret, Security, TokenList,
 };
 pub use config::{
-    DEFAULT_CORS_ORIGINS, DEFAULT_LOG_FILTER, DEFAULT_MAX_MESSAGE_BYTES, LogFormat, ServerConfig,
-    init_logging,
+    DEFAULT_CORS_ORIGINS, DEFAULT_EVENT_BURST, DEFAULT_EVENTS_PER_SECOND,
+    DEFAULT_HEADER_READ_TIMEOUT_SECS, DEFAULT_LOG_FILTER, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_MAX_DYNAMIC_NAMESPACES, DEFAULT_MAX_IN_FLIGHT,
+    DEFAULT_MAX_MESSAGE_BYTES, LogFormat, ServerConfig, init_logging,
 };
 pub use context::{Context, Emitter, SEEN_KEYS_PER_SOCKET};
 pub use error::{EmitError, ErrorBody, ErrorCode, ErrorEnvelope, HandlerError};
