@@ -10,7 +10,6 @@ use std::time::Duration;
 use base64::Engine as _;
 use common::*;
 use rust_socketio::{Payload, TransportType};
-use serde_json::Value;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 /// Waits (bounded) until `done` holds.
