@@ -55,7 +55,8 @@ pub struct ServerConfig {
     /// The largest inbound message (`FASTSOCKET_MAX_MESSAGE_BYTES`, default 1 MiB), counted as the Socket.IO
     /// packet's text (event name and JSON arguments) plus binary attachments. A larger message is answered with
     /// `payload_too_large` and the connection stays open. The transport refuses messages over
-    /// [`transport_limit`](Self::transport_limit) outright by closing that one connection.
+    /// [`transport_limit`](Self::transport_limit) outright by closing that one connection, binary attachments
+    /// counted together (at most 256 of them, all arrived within 10 s).
     pub max_message_bytes: usize,
     /// Origins allowed by CORS (`FASTSOCKET_CORS_ORIGINS`, comma-separated; `*` allows any origin without
     /// credentials). Default: `http://localhost:5173`, `http://127.0.0.1:5173`.
