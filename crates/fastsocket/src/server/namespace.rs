@@ -642,7 +642,7 @@ impl<P: NamespaceParams> Shared<P> {
                 let code = error.code().as_str();
                 let cause = error.cause().map(ToString::to_string);
                 if error.code() == ErrorCode::RateLimited {
-                    // A flood must not become a flood of log lines: one warning until the socket calms down.
+                    // A flood must not become a flood of log lines: one warning per socket.
                     if !limits.warned.swap(true, Ordering::Relaxed) {
                         tracing::warn!(target: "fastsocket", namespace = socket.ns(), event, socket = %socket.id, code, error = error.message(), "events refused (logged once per socket)");
                     }
