@@ -277,3 +277,51 @@ async fn a_slow_loris_is_cut_off() {
     assert_eq!(http_get(addr, "/healthz", &[]).await.0, 200);
     server.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dynamic_namespace_refused_for_credentials_is_removed_unless_others_are_in() {
+    use fastsocket::server::{ServerConfig, TokenList};
+    use reference_server::generated::server::{SPEC, admin, rooms::RoomsParams};
+    // The rooms, secured like `/admin` (the reference document has no secured dynamic namespace).
+    let config = ServerConfig {
+        host: "127.0.0.1".to_owned(),
+        port: 0,
+        ..ServerConfig::default()
+    };
+    let (addr, server) = fastsocket::server::serve(
+        &SPEC,
+        config,
+        TokenList::new(vec![TOKEN.to_owned()]),
+        |app| {
+            app.namespace::<RoomsParams>("/rooms/{roomId}", admin::SECURITY)
+                .register()
+        },
+    )
+    .await
+    .unwrap();
+    let error = connect(addr, Options::new("/rooms/lobby"))
+        .await
+        .err()
+        .unwrap();
+    assert!(error.contains("unauthorized"), "{error}");
+    assert!(server.io().of("/rooms/lobby").is_none());
+
+    let member = connected(
+        addr,
+        Options::new("/rooms/lobby").auth(serde_json::json!({"token": TOKEN})),
+    )
+    .await;
+    // A refused client does not take the room from the one inside.
+    let error = connect(addr, Options::new("/rooms/lobby"))
+        .await
+        .err()
+        .unwrap();
+    assert!(error.contains("unauthorized"), "{error}");
+    assert_eq!(server.io().of("/rooms/lobby").unwrap().sockets().len(), 1);
+    member.disconnect().await;
+    eventually("the room is removed with its last client", || {
+        server.io().of("/rooms/lobby").is_none()
+    })
+    .await;
+    server.shutdown().await.unwrap();
+}
