@@ -325,3 +325,51 @@ async fn a_dynamic_namespace_refused_for_credentials_is_removed_unless_others_ar
     .await;
     server.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_in_flight_per_socket_are_capped() {
+    use fastsocket::server::{Context, Emitter, HandlerError, ServerConfig, TokenList};
+    use reference_server::generated::server::{SPEC, root::RootParams};
+    let config = ServerConfig {
+        host: "127.0.0.1".to_owned(),
+        port: 0,
+        max_in_flight: 2,
+        ..ServerConfig::default()
+    };
+    // A handler that takes its time, so that events pile up.
+    let (addr, server) = fastsocket::server::serve(&SPEC, config, TokenList::new(vec![]), |app| {
+        app.namespace::<RootParams>("/", &[])
+            .on(
+                "slow",
+                |_: Context<Emitter, RootParams>, _: serde_json::Value| async {
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    Ok::<(), HandlerError>(())
+                },
+            )
+            .register()
+    })
+    .await
+    .unwrap();
+    let mut client = connected(addr, Options::new("/")).await;
+    for _ in 0..5 {
+        client.emit("slow", serde_json::json!({})).await;
+    }
+    // Two are handled, the three others refused at once.
+    for _ in 0..3 {
+        let exception = client.next("exception").await;
+        assert_eq!(code(&exception), "rate_limited", "{exception}");
+        assert_eq!(
+            exception["error"]["message"],
+            "too many events in flight: wait for the answers"
+        );
+    }
+    // Once they are done, the socket is served again.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    client.emit("slow", serde_json::json!({})).await;
+    client.emit("nope", serde_json::json!({})).await;
+    let (event, payload) = client.next_any().await;
+    assert_eq!(event, "exception");
+    assert_eq!(code(&payload), "unknown_event", "{payload}");
+    client.disconnect().await;
+    server.shutdown().await.unwrap();
+}
