@@ -34,6 +34,9 @@ const TOKEN: &str = "e2e-token-7f3a";
 const KEY: &str = "e2e-key-91c2";
 /// `FASTSOCKET_MAX_MESSAGE_BYTES`: small, so that the oversize case stays small too.
 const MAX_MESSAGE_BYTES: usize = 4096;
+/// `FASTSOCKET_MAX_DYNAMIC_NAMESPACES`: small, so that refused connects leaking namespaces would show (the
+/// suites connect to a handful of tables).
+const MAX_DYNAMIC_NAMESPACES: usize = 64;
 /// How long the server may take to answer `/healthz` once started.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long one whole suite may take (each case has its own 10 s bound inside).
@@ -132,6 +135,10 @@ pub fn run(args: &E2eArgs) -> anyhow::Result<bool> {
                 "FASTSOCKET_MAX_MESSAGE_BYTES",
                 MAX_MESSAGE_BYTES.to_string(),
             ),
+            (
+                "FASTSOCKET_MAX_DYNAMIC_NAMESPACES",
+                MAX_DYNAMIC_NAMESPACES.to_string(),
+            ),
         ],
         &log_path,
     )?;
@@ -143,11 +150,17 @@ pub fn run(args: &E2eArgs) -> anyhow::Result<bool> {
     if tally.failed == 0 {
         let url = format!("http://{addr}");
         let spec_json = crate_dir.join("src/generated/asyncapi.json");
+        let pid = server.pid().map(|p| p.to_string()).unwrap_or_default();
         let env = [
             ("E2E_URL", url.as_str()),
             ("E2E_TOKEN", TOKEN),
             ("E2E_KEY", KEY),
             ("E2E_MAX_BYTES", &MAX_MESSAGE_BYTES.to_string()),
+            (
+                "E2E_MAX_DYNAMIC_NAMESPACES",
+                &MAX_DYNAMIC_NAMESPACES.to_string(),
+            ),
+            ("E2E_SERVER_PID", &pid),
             ("E2E_SPEC_JSON", &spec_json.to_string_lossy()),
         ]
         .map(|(k, v)| (k.to_owned(), v.to_owned()));
@@ -384,6 +397,11 @@ impl Server {
             .spawn()
             .with_context(|| format!("starting {}", binary.display()))?;
         Ok(Server { child: Some(child) })
+    }
+
+    /// The server's process id (while it runs).
+    pub(crate) fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     /// Polls `GET /healthz` until it answers 200, the server exits, or `timeout` passes.

@@ -10,12 +10,18 @@ use crate::format::{format_ok, number_format_ok};
 use crate::number::{self, ShowBound, ShowNumber};
 use crate::{JsonType, Pattern, Violation};
 
+/// The most violations a [`Checker`] records with their messages; past it they are only counted, and
+/// [`Checker::into_result`] ends the list with one more entry saying how many were left out. A 1 MiB array of
+/// wrong items thus answers 101 details, not half a million.
+pub const MAX_VIOLATIONS: usize = 100;
+
 /// Walks a JSON value, tracking the JSON pointer of the current value, collecting violations.
 ///
 /// Generated validation code [enters](Checker::enter) a property or an [item](Checker::enter_index), checks the
 /// keywords that apply there with the methods below, and [leaves](Checker::leave) it again. Every method checks
 /// one keyword and records a [`Violation`] at the current path when the value breaks it; none of them stops the
-/// walk, so one pass finds everything wrong with a payload.
+/// walk, so one pass finds everything wrong with a payload, up to [`MAX_VIOLATIONS`]: past that violations are
+/// counted without building their messages.
 ///
 /// The path is one `String` with a stack of lengths, so entering and leaving does not allocate once the buffer
 /// has grown to the depth of the document; nothing else allocates while a value is valid (the parsers of a few
@@ -32,6 +38,8 @@ pub struct Checker {
     quiet: bool,
     /// Violations counted (not recorded) while quiet.
     muted: usize,
+    /// Violations counted (not recorded) past [`MAX_VIOLATIONS`].
+    omitted: usize,
     /// The schemas being checked on a value right now, by [`Checker::cycle_guard`] (schema number, address of the
     /// value).
     active: Vec<(u32, usize)>,
@@ -51,6 +59,7 @@ impl Checker {
         self.violations.clear();
         self.quiet = false;
         self.muted = 0;
+        self.omitted = 0;
         self.active.clear();
     }
 
@@ -63,6 +72,7 @@ impl Checker {
             violations: Vec::new(),
             quiet: false,
             muted: 0,
+            omitted: 0,
             active: Vec::new(),
         }
     }
@@ -88,21 +98,31 @@ impl Checker {
 
     /// How many violations were found so far (inside [`branch`](Checker::branch) too).
     pub fn violation_count(&self) -> usize {
-        self.violations.len() + self.muted
+        self.violations.len() + self.muted + self.omitted
     }
 
     /// Whether no violation has been found.
     pub fn is_ok(&self) -> bool {
-        self.violations.is_empty() && self.muted == 0
+        self.violations.is_empty() && self.muted == 0 && self.omitted == 0
     }
 
-    /// `Ok` when no violation was recorded, else all of them.
+    /// Whether [`MAX_VIOLATIONS`] violations have been recorded: further ones are only counted. Generated code
+    /// may skip costly checks then.
+    pub fn is_full(&self) -> bool {
+        self.violations.len() >= MAX_VIOLATIONS
+    }
+
+    /// `Ok` when no violation was recorded, else all of them (at most [`MAX_VIOLATIONS`], then one entry at the
+    /// root saying how many more were found).
     pub fn into_result(self) -> Result<(), Vec<Violation>> {
         if self.is_ok() {
             return Ok(());
         }
         let mut violations = self.violations;
         violations.extend(std::iter::repeat_with(placeholder).take(self.muted));
+        if self.omitted > 0 {
+            violations.push(omitted_note(self.omitted));
+        }
         Err(violations)
     }
 
@@ -126,6 +146,8 @@ impl Checker {
     pub fn fail(&mut self, message: impl Into<String>) {
         if self.quiet {
             self.muted += 1;
+        } else if self.is_full() {
+            self.omitted += 1;
         } else {
             let violation = Violation {
                 path: self.path.clone(),
@@ -140,6 +162,8 @@ impl Checker {
     pub fn fail_at(&mut self, token: &str, message: impl Into<String>) {
         if self.quiet {
             self.muted += 1;
+        } else if self.is_full() {
+            self.omitted += 1;
         } else {
             let mut path = String::with_capacity(self.path.len() + token.len() + 1);
             path.push_str(&self.path);
@@ -155,6 +179,8 @@ impl Checker {
     fn fail_with(&mut self, message: impl FnOnce() -> String) {
         if self.quiet {
             self.muted += 1;
+        } else if self.is_full() {
+            self.omitted += 1;
         } else {
             let message = message();
             self.fail(message);
@@ -200,6 +226,9 @@ impl Checker {
         let scratch = self.scratch(quiet, f);
         let mut violations = scratch.violations;
         violations.extend(std::iter::repeat_with(placeholder).take(scratch.muted));
+        if scratch.omitted > 0 {
+            violations.push(omitted_note(scratch.omitted));
+        }
         violations
     }
 
@@ -214,6 +243,7 @@ impl Checker {
             violations: Vec::new(),
             quiet,
             muted: 0,
+            omitted: 0,
             active: std::mem::take(&mut self.active),
         };
         f(&mut scratch);
@@ -328,14 +358,17 @@ impl Checker {
     /// `pattern`: the ECMA-262 `pattern` must match somewhere in `s`. A pattern that does not compile matches
     /// nothing (see [`Pattern`]).
     pub fn pattern(&mut self, s: &str, pattern: &Pattern) {
-        if !pattern.is_match(s) {
-            self.fail_with(|| match pattern.error() {
-                Some(reason) => format!(
+        match pattern.try_match(s) {
+            Ok(true) => {}
+            Ok(false) => {
+                self.fail_with(|| format!("must match the pattern `{}`", pattern.source()));
+            }
+            Err(reason) => self.fail_with(|| {
+                format!(
                     "must match the pattern `{}`, which cannot be checked: {reason}",
                     pattern.source()
-                ),
-                None => format!("must match the pattern `{}`", pattern.source()),
-            });
+                )
+            }),
         }
     }
 
@@ -492,6 +525,17 @@ impl Checker {
 thread_local! {
     /// Path buffers kept between calls of [`crate::validate`] on this thread.
     static SPARE: std::cell::Cell<Option<(String, Vec<usize>)>> = const { std::cell::Cell::new(None) };
+}
+
+/// The last entry of a list cut at [`MAX_VIOLATIONS`].
+fn omitted_note(omitted: usize) -> Violation {
+    Violation {
+        path: String::new(),
+        message: format!(
+            "{omitted} more {} not listed (at most {MAX_VIOLATIONS} are)",
+            plural(omitted as u64, "violation", "violations")
+        ),
+    }
 }
 
 fn placeholder() -> Violation {
@@ -989,6 +1033,45 @@ mod tests {
             }),
             ["/o/c: is required", "/o/d~1e: is required"]
         );
+    }
+
+    #[test]
+    fn violations_are_capped_and_the_rest_counted() {
+        let mut c = Checker::new();
+        for i in 0..250 {
+            c.enter_index(i);
+            c.fail_with(|| unreachable_after_cap(i));
+            c.leave();
+        }
+        assert!(c.is_full());
+        assert_eq!(c.violation_count(), 250);
+        let found = c.into_result().unwrap_err();
+        assert_eq!(found.len(), MAX_VIOLATIONS + 1);
+        assert_eq!(found[99].path, "/99");
+        assert_eq!(found[100].path, "");
+        assert_eq!(
+            found[100].message,
+            "150 more violations not listed (at most 100 are)"
+        );
+        // Past the cap `fail_at` and `fail` count too.
+        let mut c = Checker::new();
+        for _ in 0..MAX_VIOLATIONS {
+            c.fail("x");
+        }
+        c.fail_at("a", "y");
+        c.fail("z");
+        let found = c.into_result().unwrap_err();
+        assert_eq!(found.len(), MAX_VIOLATIONS + 1);
+        assert_eq!(
+            found[100].message,
+            "2 more violations not listed (at most 100 are)"
+        );
+    }
+
+    /// A message builder that must not run past the cap.
+    fn unreachable_after_cap(i: usize) -> String {
+        assert!(i < MAX_VIOLATIONS, "message {i} built past the cap");
+        format!("bad {i}")
     }
 
     #[test]

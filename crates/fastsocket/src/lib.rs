@@ -71,10 +71,10 @@ pub mod testing;
 
 use std::fmt;
 
-pub use checker::Checker;
+pub use checker::{Checker, MAX_VIOLATIONS};
 pub use equal::json_equal;
 pub use format::{format_ok, number_format_ok};
-pub use pattern::Pattern;
+pub use pattern::{BACKTRACK_LIMIT, MatchError, Pattern};
 
 /// One violated constraint.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -317,6 +317,49 @@ mod tests {
                 checker.leave();
             }
         }
+    }
+
+    /// An array of strings, checked as generated code does: every item.
+    #[derive(Debug, serde::Deserialize)]
+    struct Words(#[allow(dead_code)] Vec<String>);
+
+    impl Validate for Words {
+        fn validate_json(value: &serde_json::Value, checker: &mut Checker) {
+            if !checker.expect_types(value, &[JsonType::Array]) {
+                return;
+            }
+            let serde_json::Value::Array(items) = value else {
+                return;
+            };
+            for (index, item) in items.iter().enumerate() {
+                checker.enter_index(index);
+                checker.expect_types(item, &[JsonType::String]);
+                checker.leave();
+            }
+        }
+    }
+
+    #[test]
+    fn a_megabyte_of_wrong_items_answers_a_short_list() {
+        // 1 MiB of JSON: `[1,1,1,…]`, about half a million wrong items.
+        let items = ((1 << 20) - 1) / 2;
+        let text = format!("[{}1]", "1,".repeat(items - 1));
+        assert_eq!(text.len(), (1 << 20) - 1);
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let violations = decode::<Words>(&value).unwrap_err();
+        assert_eq!(violations.len(), MAX_VIOLATIONS + 1);
+        assert_eq!(
+            violations[0],
+            Violation::new("/0", "must be a string, found number")
+        );
+        let rest = items - MAX_VIOLATIONS;
+        assert_eq!(
+            violations[MAX_VIOLATIONS].message,
+            format!("{rest} more violations not listed (at most 100 are)")
+        );
+        // The reply holds a few kilobytes, not the ~30 MB of every violation.
+        let reply = serde_json::to_string(&violations).unwrap();
+        assert!(reply.len() < 8 * 1024, "{} bytes", reply.len());
     }
 
     #[test]

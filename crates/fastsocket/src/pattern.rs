@@ -22,9 +22,38 @@ use std::sync::OnceLock;
 /// generation time) **matches nothing**: every string checked against it is a violation. A server then refuses
 /// the payloads rather than letting through values that its schema meant to constrain, and the error names the
 /// pattern. The `jsonschema` crate refuses such a schema outright, so there is no verdict to agree with.
+///
+/// Look-around and backreferences run on `fancy-regex`'s backtracking engine, capped at [`BACKTRACK_LIMIT`]
+/// backtracking steps per value: a pattern such as `^(?=(a+)+$)` cannot cost seconds on a hostile string. A
+/// value on which the limit is reached is a violation ("cannot be checked"), never a panic.
 pub struct Pattern {
     source: &'static str,
     compiled: OnceLock<Compiled>,
+}
+
+/// The backtracking steps a look-around or backreference pattern may take on one value (`fancy-regex` allows a
+/// million by default): about a millisecond of work, ample for the patterns schemas hold.
+pub const BACKTRACK_LIMIT: usize = 10_000;
+
+/// Why a pattern could not say whether a value matches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MatchError {
+    /// The pattern does not compile (the reason).
+    Invalid(String),
+    /// The value took more than [`BACKTRACK_LIMIT`] backtracking steps.
+    TooComplex,
+}
+
+impl fmt::Display for MatchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MatchError::Invalid(reason) => f.write_str(reason),
+            MatchError::TooComplex => write!(
+                f,
+                "the value needs more than {BACKTRACK_LIMIT} backtracking steps"
+            ),
+        }
+    }
 }
 
 enum Compiled {
@@ -50,10 +79,16 @@ impl Pattern {
     /// Whether the pattern matches somewhere in `s` (`false` for a pattern that does not compile, and for a
     /// look-around pattern that exhausts the backtracking limit on `s`).
     pub fn is_match(&self, s: &str) -> bool {
+        self.try_match(s).unwrap_or(false)
+    }
+
+    /// Whether the pattern matches somewhere in `s`, or why that cannot be told (a pattern that does not
+    /// compile, a value that exhausts the backtracking limit).
+    pub fn try_match(&self, s: &str) -> Result<bool, MatchError> {
         match self.compiled() {
-            Compiled::Regex(regex) => regex.is_match(s),
-            Compiled::Fancy(regex) => regex.is_match(s).unwrap_or(false),
-            Compiled::Invalid(_) => false,
+            Compiled::Regex(regex) => Ok(regex.is_match(s)),
+            Compiled::Fancy(regex) => regex.is_match(s).map_err(|_| MatchError::TooComplex),
+            Compiled::Invalid(reason) => Err(MatchError::Invalid(reason.clone())),
         }
     }
 
@@ -104,7 +139,10 @@ fn compile(source: &str) -> Compiled {
     match regex::Regex::new(&translated) {
         Ok(regex) => Compiled::Regex(regex),
         // Look-around and backreferences, which `regex` does not have.
-        Err(_) => match fancy_regex::Regex::new(&translated) {
+        Err(_) => match fancy_regex::RegexBuilder::new(&translated)
+            .backtrack_limit(BACKTRACK_LIMIT)
+            .build()
+        {
             Ok(regex) => Compiled::Fancy(regex),
             Err(error) => Compiled::Invalid(format!("`{source}` does not compile: {error}")),
         },
@@ -152,6 +190,28 @@ mod tests {
         let backreference = Pattern::new(r"^(a+)b\1$");
         assert!(backreference.is_match("aabaa"));
         assert!(!backreference.is_match("aaba"));
+    }
+
+    #[test]
+    fn catastrophic_backtracking_is_cut_short() {
+        // Nested quantifiers before a look-ahead (which only the backtracking engine runs): exponential on a
+        // string of word characters that ends badly.
+        let evil = Pattern::new(r"^(\w+\s?)*(?=x)$");
+        let hostile = format!("{}!", "a".repeat(40));
+        // The limit stops it (without one this takes minutes): an error, not a verdict.
+        assert_eq!(evil.try_match(&hostile), Err(MatchError::TooComplex));
+        assert!(!evil.is_match(&hostile));
+        assert_eq!(evil.try_match("aaaa"), Ok(false));
+        // Look-ahead on a long value stays within the limit.
+        let long = format!("{}1", "a".repeat(100_000));
+        assert_eq!(
+            Pattern::new(r"^(?=.*\d)[a-z0-9]+$").try_match(&long),
+            Ok(true)
+        );
+        assert!(matches!(
+            Pattern::new("(unclosed").try_match("x"),
+            Err(MatchError::Invalid(_))
+        ));
     }
 
     #[test]

@@ -19,6 +19,7 @@ import {
   required,
   serveAt,
   opened,
+  socket,
   connected,
   refused,
   ack,
@@ -36,6 +37,9 @@ const TOKEN = required("E2E_TOKEN");
 const KEY = required("E2E_KEY");
 const MAX_BYTES = Number(required("E2E_MAX_BYTES"));
 const SPEC_JSON = required("E2E_SPEC_JSON");
+const MAX_DYNAMIC_NAMESPACES = Number(required("E2E_MAX_DYNAMIC_NAMESPACES"));
+/** The server's process id, to read its memory (Linux); empty when unknown. */
+const SERVER_PID = process.env.E2E_SERVER_PID ?? "";
 /** RFC 3339 `date-time`, as JSON Schema's `format: date-time` means it. */
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
@@ -339,6 +343,151 @@ await test("[websocket] a message over the transport limit closes that connectio
   const reason = await gone;
   assert.equal(reason, "transport close");
   assert.equal((await ack(other, "ping", { seq: 4 })).pong, 4);
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// The server's defences (issue 12).
+
+/** The server's resident memory in KiB (Linux `/proc`), or `null` where it cannot be read. */
+function serverRssKib() {
+  if (!SERVER_PID) return null;
+  try {
+    const status = readFileSync(`/proc/${SERVER_PID}/status`, "utf8");
+    const line = status.split("\n").find((l) => l.startsWith("VmRSS:"));
+    return line ? Number(line.split(/\s+/)[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+for (const t of TRANSPORTS) {
+  await test(`[${t}] a foreign Origin is refused before the handshake, the server's own origin admitted`, async () => {
+    const s = socket("/", t, { extraHeaders: { Origin: "http://evil.example" } });
+    const error = await new Promise((resolve, reject) => {
+      s.once("connect", () => reject(new Error("a foreign origin was admitted")));
+      s.once("connect_error", resolve);
+    });
+    // A transport error (the handshake answered 403), not a namespace's refusal.
+    assert.notEqual(error.message, "");
+    assert.equal(error.data, undefined, JSON.stringify(error.data));
+    const same = await connected("/", t, { extraHeaders: { Origin: URL } });
+    assert.equal((await ack(same, "ping", { seq: 21 })).pong, 21);
+    const vite = await connected("/", t, { extraHeaders: { Origin: "http://localhost:5173" } });
+    assert.equal((await ack(vite, "ping", { seq: 22 })).pong, 22);
+  });
+
+  await test(`[${t}] a Buffer over the message limit -> payload_too_large`, async () => {
+    const s = await connected("/", t);
+    envelope(await ack(s, "ping", Buffer.alloc(MAX_BYTES + 1)), "payload_too_large");
+    // Several attachments count together.
+    const half = Buffer.alloc(Math.ceil(MAX_BYTES / 2) + 1);
+    envelope(await ack(s, "ping", half, half), "payload_too_large");
+    assert.equal((await ack(s, "ping", { seq: 23 })).pong, 23);
+  });
+}
+
+await test("[websocket] binary attachments over the transport limit in all close that connection only", async () => {
+  // Each attachment is its own frame, under the transport limit; together they are over it.
+  const limit = Math.max(2 * MAX_BYTES, 64 * 1024);
+  const big = await connected("/", "websocket");
+  const other = await connected("/", "websocket");
+  const gone = new Promise((resolve) => big.once("disconnect", resolve));
+  const part = Buffer.alloc(Math.ceil(limit / 2) + 1024);
+  big.emit("ping", part, part);
+  assert.equal(await gone, "transport close");
+  assert.equal((await ack(other, "ping", { seq: 24 })).pong, 24);
+});
+
+await test("[websocket] 1,000s of wrong array items -> 100 details and a count of the rest", async () => {
+  const s = await connected("/tables/t5", "websocket");
+  // As many wrong items as the message limit holds: each one a violation.
+  const count = Math.floor((MAX_BYTES - 200) / 2);
+  const annotations = Array(count).fill(1);
+  const error = envelope(await ack(s, "move", { piece: "pawn", to: { x: 1, y: 1 }, annotations }), "validation_failed");
+  assert.equal(error.details.length, 101, `${error.details.length} details`);
+  const last = error.details[100];
+  assert.equal(last.path, "");
+  // At least one violation per item plus `maxItems`; 100 listed, the rest counted.
+  const rest = Number(/^(\d+) more violations not listed \(at most 100 are\)$/.exec(last.message)?.[1]);
+  assert.ok(rest >= count + 1 - 100, last.message);
+});
+
+/** A manager (one connection) multiplexing namespaces, as a browser tab does. */
+function manager() {
+  return io(URL + "/", { reconnection: false, forceNew: true, timeout: WAIT_MS, transports: ["websocket"] }).io;
+}
+
+/** Connects `path` on `m`; resolves with `null` when admitted, with the `connect_error` message otherwise. */
+function join(m, path) {
+  const s = m.socket(path);
+  opened.push(s);
+  return new Promise((resolve) => {
+    s.once("connect", () => resolve(null));
+    s.once("connect_error", (error) => resolve(error.message));
+    s.connect();
+  }).finally(() => s.disconnect());
+}
+
+/** Thousands of connects, in batches of `size`, on one manager. */
+async function joinMany(m, count, size, path, check) {
+  for (let start = 0; start < count; start += size) {
+    const batch = Array.from({ length: Math.min(size, count - start) }, (_, i) => join(m, path(start + i)));
+    for (const outcome of await Promise.all(batch)) check(outcome);
+    opened.length = 0;
+  }
+}
+
+// Were refused or emptied namespaces kept, the server's cap of dynamic namespaces (E2E_MAX_DYNAMIC_NAMESPACES)
+// would be reached after a few dozen and connects refused with "too many namespaces".
+const MANY_CONNECTS_MS = 60_000;
+
+await test(
+  "[default] 5,000 refused connects to random dynamic namespaces leave nothing behind",
+  async () => {
+    const m = manager();
+    const before = serverRssKib();
+    const random = () => Math.random().toString(36).slice(2);
+    // 100 at a time: the answers of a batch fit the server's send buffer of one connection (256 packets).
+    await joinMany(m, 5000, 100, (i) => `/tables/nope-${i}-${random()}`, (message) =>
+      assert.match(message ?? "admitted", /^invalid namespace `\/tables\/nope-/),
+    );
+    const after = serverRssKib();
+    assert.ok(5000 > MAX_DYNAMIC_NAMESPACES);
+    assert.equal(await join(m, "/tables/t9"), null);
+    if (before !== null && after !== null) {
+      console.log(`# server RSS ${before} KiB before, ${after} KiB after 5,000 refused connects`);
+    }
+    m.engine.close();
+  },
+  MANY_CONNECTS_MS,
+);
+
+await test(
+  "[default] 1,000 tables joined and left are removed with their last client",
+  async () => {
+    const m = manager();
+    // 20 at a time: well under the cap even while the last batch's namespaces are being removed.
+    await joinMany(m, 1000, 20, (i) => `/tables/t${1000 + i}`, (message) => assert.equal(message, null));
+    assert.ok(1000 > MAX_DYNAMIC_NAMESPACES);
+    m.engine.close();
+  },
+  MANY_CONNECTS_MS,
+);
+
+await test("[websocket] a flooding socket is rate-limited while another keeps being answered", async () => {
+  const flooder = await connected("/", "websocket");
+  const other = await connected("/", "websocket");
+  // Twice the default burst (100) at once; fewer than the 256 answers a connection's send buffer holds.
+  const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => ack(flooder, "ping", { seq: i })));
+  const limited = answers.filter((a) => a && a.error);
+  for (const answer of limited) {
+    assert.equal(envelope(answer, "rate_limited").message, "too many events: slow down");
+  }
+  assert.ok(limited.length >= 50, `${limited.length} of 200 refused`);
+  assert.ok(answers.length - limited.length >= 100, `${answers.length - limited.length} of 200 answered`);
+  for (let i = 0; i < 5; i += 1) {
+    assert.equal((await ack(other, "ping", { seq: 100 + i })).pong, 100 + i);
+  }
 });
 
 finish();

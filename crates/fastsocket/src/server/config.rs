@@ -9,6 +9,28 @@ pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 1 << 20;
 /// The default CORS origins: Vite's dev server.
 pub const DEFAULT_CORS_ORIGINS: &[&str] = &["http://localhost:5173", "http://127.0.0.1:5173"];
 
+/// The default of `FASTSOCKET_MAX_CONNECTIONS`: open TCP connections per server.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
+
+/// The default of `FASTSOCKET_MAX_CONNECTIONS_PER_IP`: open TCP connections per client address.
+pub const DEFAULT_MAX_CONNECTIONS_PER_IP: usize = 64;
+
+/// The default of `FASTSOCKET_HEADER_READ_TIMEOUT` (seconds): how long a client may take to send a request's
+/// headers.
+pub const DEFAULT_HEADER_READ_TIMEOUT_SECS: u64 = 10;
+
+/// The default of `FASTSOCKET_EVENTS_PER_SECOND`: the sustained rate of a socket's inbound events.
+pub const DEFAULT_EVENTS_PER_SECOND: u32 = 50;
+
+/// The default of `FASTSOCKET_EVENT_BURST`: the events a socket may send at once after a quiet spell.
+pub const DEFAULT_EVENT_BURST: u32 = 100;
+
+/// The default of `FASTSOCKET_MAX_IN_FLIGHT`: a socket's events being handled at the same time.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 16;
+
+/// The default of `FASTSOCKET_MAX_DYNAMIC_NAMESPACES`: dynamic namespaces (`/rooms/{id}`) alive at once.
+pub const DEFAULT_MAX_DYNAMIC_NAMESPACES: usize = 10_000;
+
 /// The log filter used when `RUST_LOG` is not set.
 pub const DEFAULT_LOG_FILTER: &str = "info,socketioxide=warn,engineioxide=warn";
 
@@ -33,7 +55,8 @@ pub struct ServerConfig {
     /// The largest inbound message (`FASTSOCKET_MAX_MESSAGE_BYTES`, default 1 MiB), counted as the Socket.IO
     /// packet's text (event name and JSON arguments) plus binary attachments. A larger message is answered with
     /// `payload_too_large` and the connection stays open. The transport refuses messages over
-    /// [`transport_limit`](Self::transport_limit) outright by closing that one connection.
+    /// [`transport_limit`](Self::transport_limit) outright by closing that one connection, binary attachments
+    /// counted together (at most 256 of them, all arrived within 10 s).
     pub max_message_bytes: usize,
     /// Origins allowed by CORS (`FASTSOCKET_CORS_ORIGINS`, comma-separated; `*` allows any origin without
     /// credentials). Default: `http://localhost:5173`, `http://127.0.0.1:5173`.
@@ -57,6 +80,34 @@ pub struct ServerConfig {
     /// and `index.html` for client-side routes. It must hold `index.html`. The Socket.IO path and the HTTP
     /// endpoints keep priority over its files.
     pub static_dir: Option<PathBuf>,
+    /// Whether the `Origin` of Socket.IO requests (the WebSocket upgrade, long-polling) is checked against
+    /// [`cors_origins`](Self::cors_origins) (default `true`; `false` with `--allow-any-origin` or
+    /// `FASTSOCKET_ALLOW_ANY_ORIGIN=true`). A browser page of another site is then refused before the handshake
+    /// (cross-site WebSocket hijacking: a WebSocket is not bound by CORS, and the browser sends the user's
+    /// cookies with it). Same-origin requests (the client served by `--static`) and requests without `Origin`
+    /// (non-browser clients) always pass; `*` among the origins lets every origin pass.
+    pub check_origin: bool,
+    /// Open TCP connections the server accepts (`FASTSOCKET_MAX_CONNECTIONS`, default 4096; 0: no limit);
+    /// further ones are closed at once.
+    pub max_connections: usize,
+    /// Open TCP connections per client IP address (`FASTSOCKET_MAX_CONNECTIONS_PER_IP`, default 64; 0: no
+    /// limit). Behind a reverse proxy every client has the proxy's address: raise it or set 0 there.
+    pub max_connections_per_ip: usize,
+    /// How long a client may take to send the headers of a request (`FASTSOCKET_HEADER_READ_TIMEOUT`, in
+    /// seconds, default 10): a slow-loris client is cut off.
+    pub header_read_timeout: Duration,
+    /// The sustained rate of inbound events per socket (`FASTSOCKET_EVENTS_PER_SECOND`, default 50; 0: no
+    /// limit). A token bucket: beyond it events are answered with `rate_limited` and not handled.
+    pub events_per_second: u32,
+    /// The size of that bucket: events a socket may send at once (`FASTSOCKET_EVENT_BURST`, default 100).
+    pub event_burst: u32,
+    /// A socket's events handled at the same time (`FASTSOCKET_MAX_IN_FLIGHT`, default 16; 0: no limit); an
+    /// event beyond it is answered with `rate_limited`.
+    pub max_in_flight: usize,
+    /// Dynamic namespaces (one per path of a `{param}` namespace that a client has joined) alive at once
+    /// (`FASTSOCKET_MAX_DYNAMIC_NAMESPACES`, default 10,000; 0: no limit). A connect that would create one more
+    /// is refused; a namespace goes when its last client leaves or its only client is refused.
+    pub max_dynamic_namespaces: usize,
 }
 
 impl Default for ServerConfig {
@@ -77,6 +128,14 @@ impl Default for ServerConfig {
             max_buffer_size: 256,
             shutdown_timeout: Duration::from_secs(10),
             static_dir: None,
+            check_origin: true,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_connections_per_ip: DEFAULT_MAX_CONNECTIONS_PER_IP,
+            header_read_timeout: Duration::from_secs(DEFAULT_HEADER_READ_TIMEOUT_SECS),
+            events_per_second: DEFAULT_EVENTS_PER_SECOND,
+            event_burst: DEFAULT_EVENT_BURST,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            max_dynamic_namespaces: DEFAULT_MAX_DYNAMIC_NAMESPACES,
         }
     }
 }
@@ -117,6 +176,31 @@ pub(crate) struct ServeArgs {
     /// A built web client (e.g. a Vite `dist/` folder) to serve at `/`, with `index.html` for client routes.
     #[arg(long = "static", env = "FASTSOCKET_STATIC_DIR", value_name = "DIR")]
     static_dir: Option<PathBuf>,
+    /// Let Socket.IO requests from any `Origin` in (non-browser deployments); by default a foreign origin is
+    /// refused before the handshake.
+    #[arg(long, env = "FASTSOCKET_ALLOW_ANY_ORIGIN")]
+    allow_any_origin: bool,
+    /// Open TCP connections the server accepts (0: no limit).
+    #[arg(long, env = "FASTSOCKET_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS)]
+    max_connections: usize,
+    /// Open TCP connections per client IP address (0: no limit).
+    #[arg(long, env = "FASTSOCKET_MAX_CONNECTIONS_PER_IP", default_value_t = DEFAULT_MAX_CONNECTIONS_PER_IP)]
+    max_connections_per_ip: usize,
+    /// Seconds a client may take to send a request's headers.
+    #[arg(long, env = "FASTSOCKET_HEADER_READ_TIMEOUT", value_name = "SECS", default_value_t = DEFAULT_HEADER_READ_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..))]
+    header_read_timeout: u64,
+    /// Sustained inbound events per second per socket (0: no limit).
+    #[arg(long, env = "FASTSOCKET_EVENTS_PER_SECOND", default_value_t = DEFAULT_EVENTS_PER_SECOND)]
+    events_per_second: u32,
+    /// Inbound events a socket may send at once.
+    #[arg(long, env = "FASTSOCKET_EVENT_BURST", default_value_t = DEFAULT_EVENT_BURST, value_parser = clap::value_parser!(u32).range(1..))]
+    event_burst: u32,
+    /// A socket's events handled at the same time (0: no limit).
+    #[arg(long, env = "FASTSOCKET_MAX_IN_FLIGHT", default_value_t = DEFAULT_MAX_IN_FLIGHT)]
+    max_in_flight: usize,
+    /// Dynamic namespaces alive at once (0: no limit).
+    #[arg(long, env = "FASTSOCKET_MAX_DYNAMIC_NAMESPACES", default_value_t = DEFAULT_MAX_DYNAMIC_NAMESPACES)]
+    max_dynamic_namespaces: usize,
 }
 
 impl ServeArgs {
@@ -133,6 +217,14 @@ impl ServeArgs {
                 .collect(),
             log_format: self.log_format,
             static_dir: self.static_dir,
+            check_origin: !self.allow_any_origin,
+            max_connections: self.max_connections,
+            max_connections_per_ip: self.max_connections_per_ip,
+            header_read_timeout: Duration::from_secs(self.header_read_timeout),
+            events_per_second: self.events_per_second,
+            event_burst: self.event_burst,
+            max_in_flight: self.max_in_flight,
+            max_dynamic_namespaces: self.max_dynamic_namespaces,
             ..ServerConfig::default()
         }
     }
@@ -210,6 +302,45 @@ mod tests {
         assert_eq!(config.log_format, LogFormat::Json);
         assert_eq!(config.static_dir, Some(PathBuf::from("client/dist")));
         assert_eq!(config.transport_limit(), 64 * 1024);
+        assert!(config.check_origin);
+    }
+
+    #[test]
+    fn limit_flags() {
+        let Some(Command::Serve(args)) = parse(&[
+            "serve",
+            "--allow-any-origin",
+            "--max-connections",
+            "10",
+            "--max-connections-per-ip",
+            "2",
+            "--header-read-timeout",
+            "3",
+            "--events-per-second",
+            "5",
+            "--event-burst",
+            "7",
+            "--max-in-flight",
+            "4",
+            "--max-dynamic-namespaces",
+            "9",
+        ])
+        .command
+        else {
+            panic!("serve expected");
+        };
+        let config = args.into_config();
+        assert!(!config.check_origin);
+        assert_eq!(config.max_connections, 10);
+        assert_eq!(config.max_connections_per_ip, 2);
+        assert_eq!(config.header_read_timeout, Duration::from_secs(3));
+        assert_eq!(config.events_per_second, 5);
+        assert_eq!(config.event_burst, 7);
+        assert_eq!(config.max_in_flight, 4);
+        assert_eq!(config.max_dynamic_namespaces, 9);
+        // A zero timeout or burst would refuse everything: a usage error.
+        assert!(Cli::try_parse_from(["server", "serve", "--header-read-timeout", "0"]).is_err());
+        assert!(Cli::try_parse_from(["server", "serve", "--event-burst", "0"]).is_err());
     }
 
     #[test]
@@ -233,5 +364,23 @@ mod tests {
         assert_eq!(config.transport_limit(), 2 << 20);
         assert_eq!(config.cors_origins.len(), 2);
         assert_eq!(config.static_dir, None);
+        assert!(config.check_origin);
+        assert_eq!(config.max_connections, 4096);
+        assert_eq!(config.max_connections_per_ip, 64);
+        assert_eq!(config.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(config.events_per_second, 50);
+        assert_eq!(config.event_burst, 100);
+        assert_eq!(config.max_in_flight, 16);
+        assert_eq!(config.max_dynamic_namespaces, 10_000);
+        // The command line's defaults are the same.
+        let Some(Command::Serve(args)) = parse(&["serve"]).command else {
+            panic!("serve expected");
+        };
+        let parsed = args.into_config();
+        assert_eq!(parsed.check_origin, config.check_origin);
+        assert_eq!(parsed.max_connections, config.max_connections);
+        assert_eq!(parsed.header_read_timeout, config.header_read_timeout);
+        assert_eq!(parsed.events_per_second, config.events_per_second);
+        assert_eq!(parsed.max_dynamic_namespaces, config.max_dynamic_namespaces);
     }
 }

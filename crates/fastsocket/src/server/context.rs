@@ -1,6 +1,7 @@
 //! What handlers get: the [`Context`] of the socket, and [`Emitter`]s to send with.
 
 use std::collections::{HashSet, VecDeque};
+use std::hash::{BuildHasher as _, RandomState};
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -163,16 +164,26 @@ impl Gate {
     }
 }
 
-/// The last [`SEEN_KEYS_PER_SOCKET`] keys, oldest first.
+/// The hashes of the last [`SEEN_KEYS_PER_SOCKET`] keys, oldest first: at most 16 bytes each, whatever the
+/// length of the key.
 #[derive(Default)]
 struct SeenKeys {
-    set: HashSet<Box<str>>,
-    order: VecDeque<Box<str>>,
+    /// Two independently keyed SipHash-1-3 hashers: 128 bits, so an accidental collision (a new key taken for
+    /// a repeat) is out of reach.
+    hashers: [RandomState; 2],
+    set: HashSet<u128>,
+    order: VecDeque<u128>,
 }
 
 impl SeenKeys {
+    fn digest(&self, key: &str) -> u128 {
+        let [high, low] = &self.hashers;
+        (u128::from(high.hash_one(key)) << 64) | u128::from(low.hash_one(key))
+    }
+
     fn first_time(&mut self, key: &str) -> bool {
-        if self.set.contains(key) {
+        let digest = self.digest(key);
+        if self.set.contains(&digest) {
             return false;
         }
         if self.order.len() >= SEEN_KEYS_PER_SOCKET
@@ -180,8 +191,8 @@ impl SeenKeys {
         {
             self.set.remove(&oldest);
         }
-        self.set.insert(key.into());
-        self.order.push_back(key.into());
+        self.set.insert(digest);
+        self.order.push_back(digest);
         true
     }
 }
@@ -289,7 +300,9 @@ impl<E, P> Context<E, P> {
     /// Deduplication for at-least-once clients: `true` the first time this socket presents `key` (an
     /// idempotency key the client puts in the payload), `false` for a repeat. The last
     /// [`SEEN_KEYS_PER_SOCKET`] keys are remembered, per socket and per connection (a reconnected client
-    /// starts afresh: Socket.IO has no connection-state recovery here).
+    /// starts afresh: Socket.IO has no connection-state recovery here). Only a 128-bit keyed hash of each key is
+    /// kept (two SipHash keys drawn per socket), so a client sending long keys cannot grow the server's memory,
+    /// and cannot craft two keys that collide.
     ///
     /// ```text
     /// if !ctx.first_time(&payload.request_id) {
@@ -419,5 +432,19 @@ mod tests {
         // "a" was pushed out by the 1024 newer keys.
         assert!(seen.first_time("a"));
         assert!(!seen.first_time(&(SEEN_KEYS_PER_SOCKET - 1).to_string()));
+    }
+
+    #[test]
+    fn seen_keys_keep_hashes_not_keys() {
+        let mut seen = SeenKeys::default();
+        let long = "k".repeat(1 << 20);
+        assert!(seen.first_time(&long));
+        assert!(!seen.first_time(&long));
+        // A key one character shorter is another key.
+        assert!(seen.first_time(&long[1..]));
+        // What is stored is 16 bytes per key, whatever its length.
+        assert_eq!(std::mem::size_of_val(seen.order.front().unwrap()), 16);
+        // Two sockets hash with different keys.
+        assert_ne!(SeenKeys::default().digest("a"), seen.digest("a"));
     }
 }

@@ -21,13 +21,16 @@ pub enum ErrorCode {
     UnknownEvent,
     /// A handler refused the client ([`HandlerError::unauthorized`]).
     Unauthorized,
+    /// The socket sends events faster than `FASTSOCKET_EVENTS_PER_SECOND` allows, or has more than
+    /// `FASTSOCKET_MAX_IN_FLIGHT` being handled: the event was not handled; send it again later.
+    RateLimited,
     /// The server failed (a handler error, a panic); the message stays generic, the cause is in the server log.
     Internal,
 }
 
 impl ErrorCode {
     /// The wire name: `validation_failed`, `payload_too_large`, `not_implemented`, `unknown_event`,
-    /// `unauthorized`, `internal`.
+    /// `unauthorized`, `rate_limited`, `internal`.
     pub const fn as_str(self) -> &'static str {
         match self {
             ErrorCode::ValidationFailed => "validation_failed",
@@ -35,6 +38,7 @@ impl ErrorCode {
             ErrorCode::NotImplemented => "not_implemented",
             ErrorCode::UnknownEvent => "unknown_event",
             ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Internal => "internal",
         }
     }
@@ -268,6 +272,7 @@ mod tests {
             ErrorCode::NotImplemented,
             ErrorCode::UnknownEvent,
             ErrorCode::Unauthorized,
+            ErrorCode::RateLimited,
             ErrorCode::Internal,
         ] {
             assert_eq!(

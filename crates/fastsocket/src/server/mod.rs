@@ -7,6 +7,9 @@
 //!
 //! When a client joins a namespace, before it is told it is connected (socketioxide connect middleware):
 //!
+//! 0. a dynamic namespace (one per path of a `{param}` pattern) is counted against
+//!    [`ServerConfig::max_dynamic_namespaces`]; it is deleted when its only client is refused below, or when its
+//!    last client leaves;
 //! 1. a dynamic namespace's parameters (`/rooms/{roomId}`) are read and checked ([`NamespaceParams`]); a bad
 //!    one refuses the client with `connect_error` `invalid namespace `/rooms/nope`: /roomId: …`;
 //! 2. the namespace's [`Security`] is checked against the handshake ([`Authenticator`]); a refusal is a
@@ -15,14 +18,17 @@
 //!
 //! # Dispatching an inbound event
 //!
-//! 1. A message larger than [`ServerConfig::max_message_bytes`] is answered with `payload_too_large` (one over
-//!    the [transport limit](ServerConfig::transport_limit) closes that connection; other clients never notice).
-//! 2. An event the namespace does not declare is answered with `unknown_event`.
-//! 3. The first argument is the payload (an event sent with no argument is checked as `null`; further
+//! 1. An event over the socket's rate ([`ServerConfig::events_per_second`], [`ServerConfig::event_burst`]) or
+//!    beyond its events in flight ([`ServerConfig::max_in_flight`]) is answered with `rate_limited`.
+//! 2. A message larger than [`ServerConfig::max_message_bytes`] (binary attachments included) is answered with
+//!    `payload_too_large` (one over the [transport limit](ServerConfig::transport_limit), attachments together,
+//!    closes that connection; other clients never notice).
+//! 3. An event the namespace does not declare is answered with `unknown_event`.
+//! 4. The first argument is the payload (an event sent with no argument is checked as `null`; further
 //!    arguments are ignored for now: multi-argument (tuple) payloads are not supported yet). It is checked
 //!    against its schema and decoded ([`crate::decode`]); every violation is answered with
 //!    `validation_failed`, at JSON pointers of the payload as sent (`/text`).
-//! 4. The handler runs (each event in its own task, as socketioxide does; a panic is caught and answered with
+//! 5. The handler runs (each event in its own task, as socketioxide does; a panic is caught and answered with
 //!    `internal`, the server and the connection live on). Its `Ok` value is the acknowledgement; its
 //!    [`HandlerError`] is answered as [`ErrorEnvelope`].
 //!
@@ -35,8 +41,11 @@
 //!
 //! See [`ServerConfig`] (flags > environment > `.env` > defaults) and [`run`] (`serve`, `events`, `spec`).
 //! HTTP: `GET /healthz` (`{"status":"ok"}`), `GET /asyncapi.json`, Socket.IO at `/socket.io/`, CORS around all
-//! of it. With `serve --static DIR` (`FASTSOCKET_STATIC_DIR`) a built web client is served at `/` as well:
-//! its files, `index.html` for any other path without a file extension (client-side routes), 404 for a
+//! of it; Socket.IO requests from a browser page of a foreign origin are refused (`403`, see
+//! [`ServerConfig::check_origin`]). Connections are capped ([`ServerConfig::max_connections`],
+//! [`ServerConfig::max_connections_per_ip`]) and must send their headers in time
+//! ([`ServerConfig::header_read_timeout`]). With `serve --static DIR` (`FASTSOCKET_STATIC_DIR`) a built web
+//! client is served at `/` as well: its files, `index.html` for any other path without a file extension (client-side routes), 404 for a
 //! missing `/assets/…` file; `Cache-Control: public, max-age=31536000, immutable` for the content-hashed
 //! files under `/assets/`, `no-cache` for the rest. The routes above keep priority over its files.
 //!
@@ -47,9 +56,12 @@
 
 mod auth;
 mod config;
+mod connections;
 mod context;
 mod error;
+mod limits;
 mod namespace;
+mod origin;
 mod params;
 mod serve;
 mod spec;
@@ -60,8 +72,10 @@ pub use auth::{
     SchemeKind, Secret, Security, TokenList,
 };
 pub use config::{
-    DEFAULT_CORS_ORIGINS, DEFAULT_LOG_FILTER, DEFAULT_MAX_MESSAGE_BYTES, LogFormat, ServerConfig,
-    init_logging,
+    DEFAULT_CORS_ORIGINS, DEFAULT_EVENT_BURST, DEFAULT_EVENTS_PER_SECOND,
+    DEFAULT_HEADER_READ_TIMEOUT_SECS, DEFAULT_LOG_FILTER, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_MAX_DYNAMIC_NAMESPACES, DEFAULT_MAX_IN_FLIGHT,
+    DEFAULT_MAX_MESSAGE_BYTES, LogFormat, ServerConfig, init_logging,
 };
 pub use context::{Context, Emitter, SEEN_KEYS_PER_SOCKET};
 pub use error::{EmitError, ErrorBody, ErrorCode, ErrorEnvelope, HandlerError};

@@ -8,6 +8,7 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use futures_util::FutureExt as _;
@@ -21,6 +22,8 @@ use socketioxide::socket::{DisconnectReason, Socket};
 use super::auth::{AuthError, DynAuthenticator, Handshake, Principal, Security};
 use super::context::{Context, Emitter, SocketCore, SocketState};
 use super::error::{ErrorCode, HandlerError};
+pub(crate) use super::limits::Limits;
+use super::limits::{DynamicNamespaces, InFlight, TokenBucket};
 use super::params::{NamespaceParams, is_dynamic, match_path};
 use super::spec::ServerSpec;
 use crate::Validate;
@@ -44,7 +47,9 @@ pub struct App {
 struct AppInner {
     io: SocketIo,
     spec: &'static ServerSpec,
-    max_message_bytes: usize,
+    limits: Limits,
+    /// The dynamic namespaces alive, across every dynamic pattern.
+    dynamic: DynamicNamespaces,
     authenticator: Arc<dyn DynAuthenticator>,
 }
 
@@ -52,14 +57,15 @@ impl App {
     pub(crate) fn new(
         io: SocketIo,
         spec: &'static ServerSpec,
-        max_message_bytes: usize,
+        limits: Limits,
         authenticator: Arc<dyn DynAuthenticator>,
     ) -> Self {
         App {
             inner: Arc::new(AppInner {
                 io,
                 spec,
-                max_message_bytes,
+                limits,
+                dynamic: DynamicNamespaces::new(limits.max_dynamic_namespaces),
                 authenticator,
             }),
         }
@@ -95,7 +101,7 @@ impl App {
 
     /// The largest inbound message, in bytes.
     pub fn max_message_bytes(&self) -> usize {
-        self.inner.max_message_bytes
+        self.inner.limits.max_message_bytes
     }
 
     /// An emitter to everyone in a namespace, for sends outside handlers (a timer, another service). `None`
@@ -110,7 +116,7 @@ impl fmt::Debug for App {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("App")
             .field("spec", &self.inner.spec.title)
-            .field("max_message_bytes", &self.inner.max_message_bytes)
+            .field("limits", &self.inner.limits)
             .finish_non_exhaustive()
     }
 }
@@ -304,7 +310,42 @@ fn shown(event: &str) -> &str {
 impl<P: NamespaceParams> Shared<P> {
     /// Connect middleware: runs before the client is told it is connected, so every check and every handler
     /// is in place before its first event can arrive.
+    ///
+    /// A dynamic namespace is counted against `FASTSOCKET_MAX_DYNAMIC_NAMESPACES` (socketioxide created it for
+    /// this client already: over the cap it is deleted again), and deleted when its only client is refused
+    /// (bad parameters, bad credentials), so that made-up paths do not pile up.
     async fn admit(self: Arc<Self>, socket: SocketRef, auth: Value) -> Result<(), Refusal> {
+        if !self.dynamic {
+            return self.check_and_install(socket, auth).await;
+        }
+        let namespace = socket.ns().to_owned();
+        let io = self.app.inner.io.clone();
+        let entered = self.app.inner.dynamic.enter(
+            &namespace,
+            |path| io.of(path).is_some_and(|ns| !ns.sockets().is_empty()),
+            |path| io.delete_ns(path),
+        );
+        if entered.is_err() {
+            // No client is in it or joining it (it would have been entered): nothing else holds it.
+            io.delete_ns(&namespace);
+            let message = "too many namespaces: the server holds its maximum of dynamic namespaces";
+            tracing::warn!(target: "fastsocket", namespace = shown(&namespace), socket = %socket.id, reason = message, "connection refused");
+            return Err(Refusal(message.to_owned()));
+        }
+        let admitted = self.clone().check_and_install(socket, auth).await;
+        self.app
+            .inner
+            .dynamic
+            .admitted(&namespace, admitted.is_ok(), || io.delete_ns(&namespace));
+        admitted
+    }
+
+    /// The checks of [`admit`](Self::admit) (parameters, security), then the socket's handlers.
+    async fn check_and_install(
+        self: Arc<Self>,
+        socket: SocketRef,
+        auth: Value,
+    ) -> Result<(), Refusal> {
         let namespace = socket.ns().to_owned();
         let params = if self.dynamic {
             match_path(self.pattern, &namespace)
@@ -328,11 +369,6 @@ impl<P: NamespaceParams> Shared<P> {
                     list.join("; ")
                 );
                 tracing::warn!(target: "fastsocket", namespace = shown(&namespace), socket = %socket.id, reason = %message, "connection refused");
-                if self.dynamic {
-                    // Every client of this path is refused: drop the namespace socketioxide created for it, so
-                    // that made-up paths do not pile up.
-                    self.app.inner.io.delete_ns(&namespace);
-                }
                 return Err(Refusal(message));
             }
         };
@@ -362,11 +398,13 @@ impl<P: NamespaceParams> Shared<P> {
             self.on_connect.is_some(),
         ));
         socket.extensions.insert(state.clone());
+        let limits = Arc::new(SocketLimits::new(&self.app.inner.limits));
         // One fallback handler serves every event: the event table is shared by the namespace, and a
         // connection costs one boxed handler instead of one per event.
         {
             let shared = self.clone();
             let state = state.clone();
+            let limits = limits.clone();
             socket.on_fallback(
                 move |socket: SocketRef,
                       Event(event): Event,
@@ -375,6 +413,7 @@ impl<P: NamespaceParams> Shared<P> {
                       ack: AckSender| {
                     let shared = shared.clone();
                     let state = state.clone();
+                    let limits = limits.clone();
                     async move {
                         let core = SocketCore {
                             socket,
@@ -382,7 +421,14 @@ impl<P: NamespaceParams> Shared<P> {
                             io: shared.app.inner.io.clone(),
                         };
                         shared
-                            .dispatch(core, event, inbound, data.map_err(|e| e.to_string()), ack)
+                            .dispatch(
+                                core,
+                                &limits,
+                                event,
+                                inbound,
+                                data.map_err(|e| e.to_string()),
+                                ack,
+                            )
                             .await;
                     }
                 },
@@ -395,6 +441,7 @@ impl<P: NamespaceParams> Shared<P> {
                 let state = state.clone();
                 async move {
                     tracing::info!(target: "fastsocket", namespace = socket.ns(), socket = %socket.id, reason = %reason, "disconnected");
+                    let namespace = socket.ns().to_owned();
                     if let Some(hook) = &shared.on_disconnect {
                         let core = SocketCore {
                             socket,
@@ -402,6 +449,15 @@ impl<P: NamespaceParams> Shared<P> {
                             io: shared.app.inner.io.clone(),
                         };
                         run_hook(hook(core), "on_disconnect").await;
+                    }
+                    if shared.dynamic {
+                        // After the hook, which may still read the namespace's rooms.
+                        let io = &shared.app.inner.io;
+                        shared
+                            .app
+                            .inner
+                            .dynamic
+                            .left(&namespace, || io.delete_ns(&namespace));
                     }
                 }
             });
@@ -489,6 +545,7 @@ impl<P: NamespaceParams> Shared<P> {
     async fn dispatch(
         &self,
         core: SocketCore<P>,
+        limits: &SocketLimits,
         event: String,
         inbound: Inbound,
         data: Result<Value, String>,
@@ -497,8 +554,20 @@ impl<P: NamespaceParams> Shared<P> {
         let started = Instant::now();
         core.state.ready.wait().await;
         let socket = core.socket.clone();
-        let max = self.app.inner.max_message_bytes;
-        let outcome = if inbound.size > max {
+        let max = self.app.inner.limits.max_message_bytes;
+        // Held until the answer is sent.
+        let in_flight = limits.in_flight.try_enter();
+        let outcome = if !limits.bucket.as_ref().is_none_or(TokenBucket::try_take) {
+            Err(HandlerError::new(
+                ErrorCode::RateLimited,
+                "too many events: slow down",
+            ))
+        } else if in_flight.is_none() {
+            Err(HandlerError::new(
+                ErrorCode::RateLimited,
+                "too many events in flight: wait for the answers",
+            ))
+        } else if inbound.size > max {
             Err(HandlerError::new(
                 ErrorCode::PayloadTooLarge,
                 format!(
@@ -572,12 +641,36 @@ impl<P: NamespaceParams> Shared<P> {
                 }
                 let code = error.code().as_str();
                 let cause = error.cause().map(ToString::to_string);
-                if error.code().is_client_error() {
+                if error.code() == ErrorCode::RateLimited {
+                    // A flood must not become a flood of log lines: one warning per socket.
+                    if !limits.warned.swap(true, Ordering::Relaxed) {
+                        tracing::warn!(target: "fastsocket", namespace = socket.ns(), event, socket = %socket.id, code, error = error.message(), "events refused (logged once per socket)");
+                    }
+                } else if error.code().is_client_error() {
                     tracing::warn!(target: "fastsocket", namespace = socket.ns(), event, socket = %socket.id, latency_us, code, error = error.message(), "event refused");
                 } else {
                     tracing::error!(target: "fastsocket", namespace = socket.ns(), event, socket = %socket.id, latency_us, code, error = error.message(), cause, "event failed");
                 }
             }
+        }
+    }
+}
+
+/// The rate and concurrency limits of one socket.
+struct SocketLimits {
+    /// `None`: no rate limit.
+    bucket: Option<TokenBucket>,
+    in_flight: InFlight,
+    /// Whether a `rate_limited` refusal was logged for this socket.
+    warned: AtomicBool,
+}
+
+impl SocketLimits {
+    fn new(limits: &Limits) -> Self {
+        SocketLimits {
+            bucket: TokenBucket::new(limits.events_per_second, limits.event_burst),
+            in_flight: InFlight::new(limits.max_in_flight),
+            warned: AtomicBool::new(false),
         }
     }
 }

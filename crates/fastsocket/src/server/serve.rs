@@ -11,7 +11,7 @@ use axum::http::{HeaderValue, Method, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use clap::{CommandFactory as _, FromArgMatches as _};
-use socketioxide::SocketIo;
+use socketioxide::{ParserConfig, SocketIo};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tower_http::cors::{AllowHeaders, AllowOrigin, Any, CorsLayer};
@@ -19,7 +19,9 @@ use tower_http::trace::TraceLayer;
 
 use super::auth::Authenticator;
 use super::config::{Cli, Command, ServerConfig, init_logging};
-use super::namespace::App;
+use super::connections::{self, ConnectionLimits};
+use super::namespace::{App, Limits};
+use super::origin::{self, OriginPolicy};
 use super::spec::ServerSpec;
 use super::static_files::StaticSite;
 
@@ -83,7 +85,15 @@ pub async fn serve<A: Authenticator>(
         .map(StaticSite::open)
         .transpose()?;
     let transport_limit = config.transport_limit();
+    // Binary attachments obey the same limit as text: over the transport limit in all (or more attachments
+    // than that many bytes could hold, or a binary packet left incomplete), the connection is closed; between
+    // the two limits the message is answered with `payload_too_large` (see `Inbound`).
+    let parser = ParserConfig::common()
+        .max_incoming_binary_buf_size(transport_limit)
+        .max_incoming_binaries(MAX_ATTACHMENTS)
+        .packet_completion_timeout(PACKET_COMPLETION_TIMEOUT);
     let (io_layer, io) = SocketIo::builder()
+        .with_parser(parser)
         .ping_interval(config.ping_interval)
         .ping_timeout(config.ping_timeout)
         .connect_timeout(config.connect_timeout)
@@ -97,7 +107,7 @@ pub async fn serve<A: Authenticator>(
     let app = App::new(
         io.clone(),
         spec,
-        config.max_message_bytes,
+        Limits::from_config(&config),
         Arc::new(authenticator),
     );
     register(&app);
@@ -121,25 +131,29 @@ pub async fn serve<A: Authenticator>(
     // The layers wrap one service, once: axum layers each route and each method of a route separately, and
     // every copy of the Socket.IO layer would hold its own Engine.IO sessions (a long-polling handshake made
     // through one copy and its next POST routed through another fail with "Session ID unknown").
-    let router = Router::new()
-        .fallback_service(api)
-        .layer(io_layer)
-        .layer(cors)
-        .layer(TraceLayer::new_for_http());
+    let mut router = Router::new().fallback_service(api).layer(io_layer);
+    // In front of socketioxide: a foreign origin is refused before any handshake.
+    if config.check_origin
+        && let Some(policy) = OriginPolicy::new(&config.cors_origins)
+    {
+        router = router.layer(axum::middleware::from_fn_with_state(policy, origin::check));
+    }
+    let router = router.layer(cors).layer(TraceLayer::new_for_http());
 
     let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port)).await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
     let closing = io.clone();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                // A sent signal and a dropped handle both stop the server.
-                let _ = stopped.await;
-                closing.close().await;
-            })
-            .await
-    });
+    let limits = ConnectionLimits {
+        total: config.max_connections,
+        per_ip: config.max_connections_per_ip,
+        header_read_timeout: config.header_read_timeout,
+    };
+    let task = tokio::spawn(connections::serve(listener, router, limits, async move {
+        // A sent signal and a dropped handle both stop the server.
+        let _ = stopped.await;
+        closing.close().await;
+    }));
     tracing::info!(
         target: "fastsocket",
         %addr,
@@ -160,6 +174,14 @@ pub async fn serve<A: Authenticator>(
         },
     ))
 }
+
+/// The most binary attachments one message may carry (socket.io-client sends one per `Buffer`/`ArrayBuffer` in
+/// the arguments); socketioxide's default is 10,000.
+const MAX_ATTACHMENTS: usize = 256;
+
+/// How long the attachments of a binary message may take to follow its first part before the connection is
+/// closed (socketioxide's default is a minute, during which the parts stay in memory).
+const PACKET_COMPLETION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 async fn healthz() -> impl IntoResponse {
     axum::Json(serde_json::json!({"status": "ok"}))

@@ -29,15 +29,21 @@ pub const TOKEN: &str = "secret-token";
 /// The reference server with the real handlers, on 127.0.0.1 and a free port. `RUST_LOG=info cargo test` shows
 /// the server's log.
 pub async fn start() -> (SocketAddr, ServerHandle) {
+    start_with(|_| {}).await
+}
+
+/// The reference server with its test configuration changed by `configure`.
+pub async fn start_with(configure: impl FnOnce(&mut ServerConfig)) -> (SocketAddr, ServerHandle) {
     if std::env::var_os("RUST_LOG").is_some() {
         fastsocket::server::init_logging(fastsocket::server::LogFormat::Text);
     }
-    let config = ServerConfig {
+    let mut config = ServerConfig {
         host: "127.0.0.1".to_owned(),
         port: 0,
         max_message_bytes: MAX_MESSAGE_BYTES,
         ..ServerConfig::default()
     };
+    configure(&mut config);
     fastsocket::server::serve(
         &SPEC,
         config,
@@ -199,6 +205,12 @@ impl Client {
         self.ack(event, vec![payload]).await
     }
 
+    /// Emits any payload (binary too) without an acknowledgement (rust_socketio 0.6 sends a binary event with
+    /// an acknowledgement as a BINARY_ACK packet, which servers ignore).
+    pub async fn emit_payload(&self, event: &str, payload: Payload) {
+        self.sio.emit(event, payload).await.expect("emit");
+    }
+
     /// Emits without an acknowledgement.
     pub async fn emit(&self, event: &str, payload: Value) {
         self.sio
@@ -246,15 +258,33 @@ pub async fn http_get(
     path: &str,
     headers: &[(&str, &str)],
 ) -> (u16, Vec<(String, String)>, String) {
+    http_request(addr, "GET", path, headers, "").await
+}
+
+/// A raw HTTP/1.1 request on loopback: status, headers (lower-case names) and body.
+pub async fn http_request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, Vec<(String, String)>, String) {
     let mut stream = tokio::time::timeout(WAIT, tokio::net::TcpStream::connect(addr))
         .await
         .expect("connect in time")
         .expect("connect");
-    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
+    if !body.is_empty() {
+        request.push_str(&format!(
+            "Content-Type: text/plain;charset=UTF-8\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
     request.push_str("\r\n");
+    request.push_str(body);
     stream.write_all(request.as_bytes()).await.expect("write");
     let mut response = Vec::new();
     tokio::time::timeout(WAIT, stream.read_to_end(&mut response))
@@ -279,4 +309,59 @@ pub async fn http_get(
 /// A JSON object `{"text": text}`.
 pub fn text(text: &str) -> Value {
     json!({ "text": text })
+}
+
+/// A raw Engine.IO long-polling session (protocol 4), for packets no client library sends: many namespaces on
+/// one connection, binary attachments spread over several requests.
+pub struct Polling {
+    pub addr: SocketAddr,
+    pub sid: String,
+}
+
+/// The Engine.IO packet separator of a long-polling payload.
+pub const SEPARATOR: char = '\u{1e}';
+
+impl Polling {
+    /// Opens a session.
+    pub async fn open(addr: SocketAddr) -> Polling {
+        let (status, _, body) = http_get(addr, "/socket.io/?EIO=4&transport=polling", &[]).await;
+        assert_eq!(status, 200, "{body}");
+        let open: Value = serde_json::from_str(body.strip_prefix('0').expect("an OPEN packet"))
+            .expect("the OPEN packet's JSON");
+        Polling {
+            addr,
+            sid: open["sid"].as_str().expect("a sid").to_owned(),
+        }
+    }
+
+    fn path(&self) -> String {
+        format!("/socket.io/?EIO=4&transport=polling&sid={}", self.sid)
+    }
+
+    /// Sends packets (joined with the separator); the HTTP status.
+    pub async fn post(&self, packets: &[String]) -> u16 {
+        let body = packets.join(&SEPARATOR.to_string());
+        http_request(self.addr, "POST", &self.path(), &[], &body)
+            .await
+            .0
+    }
+
+    /// The packets the server has queued (waits for some), pings answered and left out; `Err(status)` when the
+    /// session is gone.
+    pub async fn poll(&self) -> Result<Vec<String>, u16> {
+        loop {
+            let (status, _, body) = http_get(self.addr, &self.path(), &[]).await;
+            if status != 200 {
+                return Err(status);
+            }
+            let mut packets: Vec<String> = body.split(SEPARATOR).map(str::to_owned).collect();
+            if packets.iter().any(|p| p == "2") {
+                self.post(&["3".to_owned()]).await;
+                packets.retain(|p| p != "2");
+            }
+            if !packets.is_empty() {
+                return Ok(packets);
+            }
+        }
+    }
 }
