@@ -381,7 +381,7 @@ impl Builder {
             let mismatches: Vec<Diagnostic> = loaded
                 .report
                 .warnings()
-                .filter(|d| d.code == "example-mismatch")
+                .filter(|d| d.code == fastsocket_spec::Code::ExampleMismatch)
                 .cloned()
                 .collect();
             if !mismatches.is_empty() {

@@ -184,6 +184,7 @@ impl LoadArgs {
         LoadOptions {
             ref_root: self.ref_root.clone(),
             url_map: self.map_url.clone(),
+            ..LoadOptions::default()
         }
     }
 }
@@ -454,7 +455,7 @@ fn rust_once(args: &RustArgs) -> anyhow::Result<(ExitCode, Vec<PathBuf>)> {
         && loaded
             .report
             .warnings()
-            .any(|d| d.code == "example-mismatch")
+            .any(|d| d.code == fastsocket_spec::Code::ExampleMismatch)
     {
         eprintln!("error: --strict: examples that do not match their schema are errors");
         return Ok((ExitCode::from(EXIT_INVALID), files));

@@ -238,6 +238,7 @@ impl ConfigFile {
                 .iter()
                 .map(|(prefix, dir)| (prefix.clone(), self.resolve(dir)))
                 .collect(),
+            ..LoadOptions::default()
         }
     }
 }
