@@ -115,6 +115,8 @@ pub struct TypeMap<'a> {
     validators: Vec<String>,
     /// (holder, held) pairs where `held` must be boxed inside `holder`.
     boxed: BTreeSet<(TypeId, TypeId)>,
+    /// The user's attributes and format types, applied where model types are rendered.
+    pub custom: crate::options::Customization,
 }
 
 impl<'a> TypeMap<'a> {
@@ -130,6 +132,7 @@ impl<'a> TypeMap<'a> {
             reachable: vec![false; n],
             validators: vec![String::new(); n],
             boxed: BTreeSet::new(),
+            custom: Default::default(),
         };
         for def in types.iter() {
             let (kind, nullable) = map.classify(def.id, 0);

@@ -21,6 +21,7 @@ fn options() -> RustOptions {
         runtime: RuntimeDependency::Path("../fastsocket".into()),
         server: true,
         mapping: None,
+        ..RustOptions::default()
     }
 }
 

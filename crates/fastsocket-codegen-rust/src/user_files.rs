@@ -30,6 +30,11 @@ fn crate_ident(options: &RustOptions) -> String {
 pub fn cargo_toml(cx: &Context<'_>) -> String {
     let runtime = match &cx.options.runtime {
         RuntimeDependency::Path(path) => format!("path = {}", toml_string(path)),
+        RuntimeDependency::Git { url, rev: None } => format!("git = {}", toml_string(url)),
+        RuntimeDependency::Git {
+            url,
+            rev: Some(rev),
+        } => format!("git = {}, rev = {}", toml_string(url), toml_string(rev)),
         RuntimeDependency::Version(version) => format!("version = {}", toml_string(version)),
     };
     let (runtime_features, server_deps) = if cx.namespaces.is_some() {

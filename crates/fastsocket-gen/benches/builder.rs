@@ -69,6 +69,7 @@ fn bench_builder(c: &mut Criterion) {
         runtime: fastsocket_codegen_rust::RuntimeDependency::Version("0.1.0".into()),
         server: true,
         mapping: None,
+        ..fastsocket_codegen_rust::RustOptions::default()
     };
     let output = fastsocket_codegen_rust::generate(&api, &options).expect("generates");
     let mut group = c.benchmark_group("builder phases, multi-file");

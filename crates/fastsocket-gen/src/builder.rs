@@ -399,6 +399,7 @@ impl Builder {
                 runtime: RuntimeDependency::Version(env!("CARGO_PKG_VERSION").to_string()),
                 server: self.server,
                 mapping: self.mapping,
+                ..RustOptions::default()
             },
         )?;
         warnings.extend(output.warnings.iter().map(|w| w.replace(['\n', '\r'], " ")));

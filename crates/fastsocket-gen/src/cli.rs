@@ -475,6 +475,7 @@ fn rust_once(args: &RustArgs) -> anyhow::Result<(ExitCode, Vec<PathBuf>)> {
             runtime,
             server: args.server,
             mapping: args.mapping,
+            ..RustOptions::default()
         },
     )?;
     crate::customize::apply(

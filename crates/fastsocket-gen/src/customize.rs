@@ -13,32 +13,7 @@ use syn::visit_mut::VisitMut;
 /// The generated file holding the model types.
 const MODELS: &str = "src/generated/models.rs";
 
-/// Attributes for one type, or for every model struct and enum with the name `*`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TypeAttribute {
-    /// The Rust name of a model type (`User`, as in `models::User`), or `*`.
-    pub name: String,
-    /// One or more outer attributes, e.g. `#[derive(Eq, Hash)]`.
-    pub attribute: String,
-}
-
-/// The string formats whose Rust type can be chosen, with the type the emitter uses by default.
-pub const FORMATS: [(&str, &str); 3] = [
-    ("date-time", "::chrono::DateTime<::chrono::FixedOffset>"),
-    ("date", "::chrono::NaiveDate"),
-    ("uuid", "::uuid::Uuid"),
-];
-
-/// The Rust type for string values of a `format`, in place of the emitter's. The type must implement what the
-/// models derive (`Debug`, `Clone`, `PartialEq`, serde's `Serialize` and `Deserialize`, `schemars::JsonSchema`);
-/// the validators still check the format on the JSON, before deserialisation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TypeOverride {
-    /// `date-time`, `date` or `uuid`.
-    pub format: String,
-    /// A Rust type, e.g. `::std::string::String` or `::time::OffsetDateTime`.
-    pub rust_type: String,
-}
+pub use fastsocket_codegen_rust::{FORMATS, TypeAttribute, TypeOverride};
 
 /// Why attributes could not be applied.
 #[derive(Debug, thiserror::Error)]

@@ -144,3 +144,87 @@ mod tests {
         assert_eq!(err.file, "src/generated/server.rs");
     }
 }
+
+#[cfg(test)]
+mod equivalence {
+    use fastsocket_codegen_rust::{Layout, RustOptions, TypeAttribute, TypeOverride};
+
+    #[test]
+    fn single_file_layout_and_emitter_customisation_equal_the_old_passes() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs");
+        let mut n = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "yaml") {
+                continue;
+            }
+            let Ok(loaded) = fastsocket_spec::load(
+                &fastsocket_spec::Input::Path(path.clone()),
+                &Default::default(),
+            ) else {
+                continue;
+            };
+            let models: Vec<String> = loaded.api.types.iter().map(|t| t.name.clone()).collect();
+            for (server, custom) in [(true, false), (false, false), (true, true)] {
+                let mut options = RustOptions {
+                    server,
+                    ..RustOptions::default()
+                };
+                let (attrs, overrides) = if custom {
+                    let mut attrs = vec![TypeAttribute {
+                        name: "*".into(),
+                        attribute: "#[non_exhaustive]".into(),
+                    }];
+                    if let Some(first) = models.first() {
+                        let _ = first;
+                    }
+                    attrs.push(TypeAttribute {
+                        name: "*".into(),
+                        attribute: "#[derive(Hash)] #[allow(unused)]".into(),
+                    });
+                    let overrides = vec![
+                        TypeOverride {
+                            format: "date-time".into(),
+                            rust_type: "::std::string::String".into(),
+                        },
+                        TypeOverride {
+                            format: "uuid".into(),
+                            rust_type: "String".into(),
+                        },
+                    ];
+                    (attrs, overrides)
+                } else {
+                    (vec![], vec![])
+                };
+                let mut old = fastsocket_codegen_rust::generate(&loaded.api, &options).unwrap();
+                crate::customize::apply(&mut old.files, &attrs, &overrides).unwrap();
+                let flat = super::flatten(&old.files).unwrap();
+                options.type_attributes = attrs;
+                options.type_overrides = overrides;
+                let crate_new = fastsocket_codegen_rust::generate(&loaded.api, &options).unwrap();
+                assert_eq!(
+                    old.files,
+                    crate_new.files,
+                    "{} crate {server} {custom}",
+                    path.display()
+                );
+                options.layout = Layout::SingleFile;
+                let new = fastsocket_codegen_rust::generate(&loaded.api, &options).unwrap();
+                assert_eq!(
+                    new.files[0].contents,
+                    flat.rust,
+                    "{} {server} {custom}",
+                    path.display()
+                );
+                let data: Vec<(String, String)> = new.files[1..]
+                    .iter()
+                    .map(|f| (f.path.clone(), f.contents.clone()))
+                    .collect();
+                assert_eq!(data, flat.data.into_iter().collect::<Vec<_>>());
+                n += 1;
+            }
+        }
+        eprintln!("{n} equal");
+        assert!(n > 10);
+    }
+}
