@@ -5,9 +5,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use fastsocket_codegen_rust::{Mapping, RuntimeDependency, RustOptions};
+use fastsocket_codegen_rust::Mapping;
 
 use crate::config::ConfigFile;
+use crate::generate::GenerateError;
+use crate::settings::{Runtime, Settings, default_crate_name};
 use crate::write::WriteMode;
 
 use anstream::{eprint, eprintln};
@@ -59,10 +61,9 @@ pub enum Command {
         /// The package name [default: from the document's title].
         #[arg(long)]
         crate_name: Option<String>,
-        /// Where the generated crate finds the `fastsocket` runtime crate: a path (relative to DIR, or absolute).
-        /// [default: this checkout's crates/fastsocket]
-        #[arg(long, value_name = "PATH")]
-        runtime_path: Option<String>,
+        /// How the generated crate depends on the `fastsocket` runtime.
+        #[command(flatten)]
+        runtime: RuntimeArgs,
         /// Write nothing; exit 1 and list the files that would change (for CI).
         #[arg(long)]
         check: bool,
@@ -165,6 +166,37 @@ pub enum Format {
     Json,
 }
 
+/// Where the generated crate finds the `fastsocket` runtime (at most one; see `[rust] runtime`).
+#[derive(Debug, Clone, Args)]
+pub struct RuntimeArgs {
+    /// A path dependency on the runtime, relative to DIR (or absolute) [default: the `crates/fastsocket` of the
+    /// checkout this generator was installed from, while it exists; else `--runtime-version` of this generator].
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["runtime_git", "runtime_version"])]
+    pub runtime_path: Option<String>,
+    /// A git dependency on the runtime (add `--runtime-rev` to pin it).
+    #[arg(long, value_name = "URL")]
+    pub runtime_git: Option<String>,
+    /// With `--runtime-git`: the commit, tag or branch.
+    #[arg(long, value_name = "REV", requires = "runtime_git")]
+    pub runtime_rev: Option<String>,
+    /// A crates.io version requirement on the runtime.
+    #[arg(long, value_name = "VERSION", conflicts_with = "runtime_git")]
+    pub runtime_version: Option<String>,
+}
+
+impl RuntimeArgs {
+    /// The runtime these flags ask for, if any.
+    pub fn runtime(&self) -> Option<Runtime> {
+        let runtime = Runtime {
+            path: self.runtime_path.clone(),
+            git: self.runtime_git.clone(),
+            rev: self.runtime_rev.clone(),
+            version: self.runtime_version.clone(),
+        };
+        (runtime != Runtime::default()).then_some(runtime)
+    }
+}
+
 /// Options that control how documents and their `$ref`s are read.
 #[derive(Debug, Clone, Args)]
 pub struct LoadArgs {
@@ -219,7 +251,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             spec,
             out,
             crate_name,
-            runtime_path,
+            runtime,
             check,
             diff,
             watch,
@@ -231,37 +263,42 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             load,
         } => {
             let config = config_file(spec.is_none(), config)?;
-            let file = config.as_ref();
-            let rust_config = file.map(|f| &f.config.rust);
-            let (spec, out, load) = resolve_inputs(
-                file,
-                spec,
-                out,
-                rust_config.and_then(|r| r.out.as_deref()),
-                "rust",
-                load,
-            )?;
-            rust(RustArgs {
-                mapping: mapping
-                    .map(MappingArg::into_mapping)
-                    .or_else(|| rust_config.and_then(|r| r.mapping).map(Into::into)),
-                server: !models_only && rust_config.and_then(|r| r.server).unwrap_or(true),
-                spec,
-                out,
-                crate_name: crate_name.or_else(|| rust_config.and_then(|r| r.crate_name.clone())),
-                runtime_path: runtime_path
-                    .or_else(|| rust_config.and_then(|r| r.runtime_path.clone())),
-                mode: WriteMode {
+            // The defaults, the config file over them, the flags over both.
+            let mut settings = config
+                .as_ref()
+                .map_or_else(Settings::default, Settings::from_config);
+            if let Some(spec) = spec {
+                settings.spec = Some(PathBuf::from(spec));
+            }
+            if settings.spec.is_none() {
+                anyhow::bail!(GenerateError::NoSpec);
+            }
+            if let Some(out) = out {
+                settings.out = Some(out);
+            }
+            anyhow::ensure!(
+                settings.out.is_some(),
+                "no output folder: pass --out DIR, or set `out` under [rust] in fastsocket.toml"
+            );
+            if load.ref_root.is_some() || !load.map_url.is_empty() {
+                settings.load = load.options();
+            }
+            settings.crate_name = crate_name.or(settings.crate_name);
+            settings.runtime = runtime.runtime().or(settings.runtime);
+            settings.strict |= strict;
+            settings.server &= !models_only;
+            settings.mapping = mapping
+                .map(|m| m.into_mapping().into())
+                .or(settings.mapping);
+            rust(
+                settings,
+                WriteMode {
                     check: check || diff,
                     force,
                 },
                 diff,
                 watch,
-                strict: strict || rust_config.and_then(|r| r.strict).unwrap_or(false),
-                type_attributes: file.map(ConfigFile::type_attributes).unwrap_or_default(),
-                type_overrides: file.map(ConfigFile::type_overrides).unwrap_or_default(),
-                load,
-            })
+            )
         }
         Command::Vue {
             spec,
@@ -363,24 +400,6 @@ impl MappingArg {
     }
 }
 
-struct RustArgs {
-    mapping: Option<Mapping>,
-    server: bool,
-    spec: String,
-    out: PathBuf,
-    crate_name: Option<String>,
-    runtime_path: Option<String>,
-    mode: WriteMode,
-    diff: bool,
-    watch: bool,
-    strict: bool,
-    /// `[rust] type_attributes` of the config file (no flag: they are project settings).
-    type_attributes: Vec<crate::customize::TypeAttribute>,
-    /// `[rust] type_overrides` of the config file.
-    type_overrides: Vec<crate::customize::TypeOverride>,
-    load: LoadArgs,
-}
-
 /// The config file of a `rust` or `vue` run: the one named, else `./fastsocket.toml` when no document was named.
 fn config_file(spec_missing: bool, named: Option<PathBuf>) -> anyhow::Result<Option<ConfigFile>> {
     let path = match named {
@@ -430,61 +449,47 @@ fn resolve_inputs(
     Ok((spec, out, load))
 }
 
-fn rust(args: RustArgs) -> anyhow::Result<ExitCode> {
-    if !args.watch {
-        return rust_once(&args).map(|(code, _)| code);
+fn rust(settings: Settings, mode: WriteMode, diff: bool, watch: bool) -> anyhow::Result<ExitCode> {
+    if !watch {
+        return rust_once(&settings, mode, diff).map(|(code, _)| code);
     }
+    let spec = settings.spec.clone().unwrap_or_default();
     anyhow::ensure!(
-        args.spec != "-",
+        spec.as_os_str() != "-",
         "--watch needs a document file, not standard input"
     );
-    crate::watch::watch(Path::new(&args.spec), || {
-        rust_once(&args).map(|(_, files)| files)
+    crate::watch::watch(&spec, || {
+        rust_once(&settings, mode, diff).map(|(_, files)| files)
     })
 }
 
 /// One generation; also returns the files read (the document and its `$ref` targets) for `--watch`.
-fn rust_once(args: &RustArgs) -> anyhow::Result<(ExitCode, Vec<PathBuf>)> {
+fn rust_once(
+    settings: &Settings,
+    mode: WriteMode,
+    diff: bool,
+) -> anyhow::Result<(ExitCode, Vec<PathBuf>)> {
     let started = Instant::now();
-    let loaded = match load_for_generation(&args.spec, &args.load)? {
-        Ok(loaded) => loaded,
-        Err(files) => return Ok((ExitCode::from(EXIT_INVALID), files)),
+    let generation = match crate::generate::generate(settings) {
+        Ok(generation) => generation,
+        Err(GenerateError::Invalid { report, inputs, .. }) => {
+            print_diagnostics(&report.diagnostics);
+            print_summary(&report);
+            return Ok((ExitCode::from(EXIT_INVALID), inputs));
+        }
+        Err(err) => return Err(err.into()),
     };
-    let files = loaded.report.files.clone();
-    if args.strict
-        && loaded
-            .report
-            .warnings()
-            .any(|d| d.code == fastsocket_spec::Code::ExampleMismatch)
-    {
-        eprintln!("error: --strict: examples that do not match their schema are errors");
-        return Ok((ExitCode::from(EXIT_INVALID), files));
-    }
-    let crate_name = args
-        .crate_name
-        .clone()
-        .unwrap_or_else(|| default_crate_name(&loaded.api.info.title));
-    let runtime = match args.runtime_path.clone() {
-        Some(path) => RuntimeDependency::Path(path),
-        None => default_runtime(&args.out),
-    };
-    let mut output = fastsocket_codegen_rust::generate(
-        &loaded.api,
-        &RustOptions {
-            crate_name,
-            runtime,
-            server: args.server,
-            mapping: args.mapping,
-            ..RustOptions::default()
-        },
+    print_diagnostics(&generation.diagnostics);
+    let out = settings.out.clone().unwrap_or_default();
+    let code = write_and_report(
+        &out,
+        &generation.output,
+        &generation.warnings,
+        mode,
+        diff,
+        started,
     )?;
-    crate::customize::apply(
-        &mut output.files,
-        &args.type_attributes,
-        &args.type_overrides,
-    )?;
-    let code = write_and_report(&args.out, &output, args.mode, args.diff, started)?;
-    Ok((code, files))
+    Ok((code, generation.inputs))
 }
 
 struct VueArgs {
@@ -512,7 +517,14 @@ fn vue(args: VueArgs) -> anyhow::Result<ExitCode> {
             mapping: args.mapping,
         },
     )?;
-    write_and_report(&args.out, &output, args.mode, args.diff, started)
+    write_and_report(
+        &args.out,
+        &output,
+        &output.warnings,
+        args.mode,
+        args.diff,
+        started,
+    )
 }
 
 /// Writes (or checks) the generated files and prints what happened, with a unified diff of what would change when
@@ -520,11 +532,12 @@ fn vue(args: VueArgs) -> anyhow::Result<ExitCode> {
 fn write_and_report(
     out: &Path,
     output: &fastsocket_ir::output::Output,
+    warnings: &[String],
     mode: WriteMode,
     diff: bool,
     started: Instant,
 ) -> anyhow::Result<ExitCode> {
-    for warning in &output.warnings {
+    for warning in warnings {
         eprintln!("warning: {warning}");
     }
     let summary = crate::write::write_files(out, &output.files, mode)?;
@@ -559,37 +572,6 @@ fn write_and_report(
         out.display()
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// `Chat Service API` → `chat-service-api`.
-fn default_crate_name(title: &str) -> String {
-    let name = heck::ToKebabCase::to_kebab_case(
-        title
-            .chars()
-            .filter(char::is_ascii)
-            .collect::<String>()
-            .as_str(),
-    );
-    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
-        format!("api-{name}").trim_end_matches('-').to_string()
-    } else {
-        name
-    }
-}
-
-/// The runtime crate of this checkout, as a path relative to the output folder when both are known.
-fn default_runtime(out: &Path) -> RuntimeDependency {
-    let runtime = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fastsocket");
-    match (
-        runtime.canonicalize(),
-        std::fs::create_dir_all(out).and_then(|()| out.canonicalize()),
-    ) {
-        (Ok(runtime), Ok(out)) => {
-            RuntimeDependency::Path(fastsocket_spec::sources::relative_to(&runtime, &out))
-        }
-        (Ok(runtime), Err(_)) => RuntimeDependency::Path(runtime.display().to_string()),
-        _ => RuntimeDependency::Version(env!("CARGO_PKG_VERSION").to_string()),
-    }
 }
 
 fn validate(spec: &str, format: Format, load: &LoadArgs) -> anyhow::Result<ExitCode> {
@@ -692,14 +674,6 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn crate_names_come_from_titles() {
-        assert_eq!(default_crate_name("Chat Service API"), "chat-service-api");
-        assert_eq!(default_crate_name("2FA gateway"), "api-2fa-gateway");
-        assert_eq!(default_crate_name("Ünïcode"), "ncode");
-        assert_eq!(default_crate_name(""), "api");
     }
 
     #[test]

@@ -10,12 +10,12 @@ pub mod builder;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod config;
-pub mod customize;
 #[cfg(feature = "cli")]
 pub mod diff;
 pub mod fingerprint;
-pub mod flatten;
+pub mod generate;
 pub mod init;
+pub mod settings;
 #[cfg(feature = "cli")]
 pub mod watch;
 pub mod write;
@@ -26,3 +26,5 @@ pub use fastsocket_spec::{Input, LoadError, LoadOptions, Loaded, load};
 
 pub use builder::{BuildError, Builder, Generated};
 pub use fastsocket_codegen_rust::Mapping;
+pub use generate::{GenerateError, Generation, generate};
+pub use settings::Settings;

@@ -20,7 +20,7 @@ const MAX_REF_NESTING: usize = 64;
 pub struct FileId(pub u32);
 
 /// Options for reading a document and the files it references.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LoadOptions {
     /// Files reached through `$ref` must lie under this folder. Default: the nearest ancestor of the entry document
     /// holding `.git` or `fastsocket.toml`, else the entry document's folder.
