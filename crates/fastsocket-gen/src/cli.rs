@@ -711,6 +711,112 @@ mod tests {
     }
 
     #[test]
+    fn flags_overlay_the_config_file() {
+        let dir = std::env::temp_dir().join(format!("fastsocket-cli-flags-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        crate::init::init(&dir).unwrap();
+        let config = dir.join(crate::config::FILE_NAME);
+        // The file asks for a server and a path runtime; the flags say models only and a git runtime.
+        let text = std::fs::read_to_string(&config).unwrap();
+        std::fs::write(
+            &config,
+            text.replace(
+                "strict = false\n",
+                "strict = false\nruntime = { path = \"../rt\" }\n",
+            ),
+        )
+        .unwrap();
+        let config = config.display().to_string();
+        let cli = Cli::try_parse_from([
+            "fastsocket-gen",
+            "rust",
+            "--config",
+            config.as_str(),
+            "--models-only",
+            "--runtime-git",
+            "https://example.test/fastsocket-gen.git",
+            "--runtime-rev",
+            "v0.1.0",
+        ])
+        .unwrap();
+        assert_eq!(
+            format!("{:?}", run(cli).unwrap()),
+            format!("{:?}", ExitCode::SUCCESS)
+        );
+        let manifest = std::fs::read_to_string(dir.join("server/Cargo.toml")).unwrap();
+        assert!(
+            manifest.contains(
+                "fastsocket = { git = \"https://example.test/fastsocket-gen.git\", rev = \"v0.1.0\" }"
+            ),
+            "{manifest}"
+        );
+        assert!(!dir.join("server/src/generated/server.rs").exists());
+        // `--runtime-rev` needs `--runtime-git`; two kinds of runtime conflict.
+        for bad in [
+            &["--runtime-rev", "v1"][..],
+            &["--runtime-path", "a", "--runtime-version", "1"],
+        ] {
+            let args = ["fastsocket-gen", "rust", "a.yaml", "-o", "x"];
+            assert!(
+                Cli::try_parse_from(args.iter().chain(bad)).is_err(),
+                "{bad:?}"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn strict_from_the_flag_or_the_file_makes_a_mismatching_example_invalid() {
+        let dir =
+            std::env::temp_dir().join(format!("fastsocket-cli-strict-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let spec = dir.join("asyncapi.yaml");
+        std::fs::write(
+            &spec,
+            "asyncapi: 3.0.0\ninfo: {title: T, version: '1'}\nchannels:\n  a:\n    address: /a\n    messages:\n      m:\n        payload: {type: integer, minimum: 0}\n        examples:\n          - payload: -1\n",
+        )
+        .unwrap();
+        let spec = spec.display().to_string();
+        let out = dir.join("out").display().to_string();
+        let code = |extra: &[&str]| {
+            let args = [
+                "fastsocket-gen",
+                "rust",
+                spec.as_str(),
+                "-o",
+                out.as_str(),
+                "--models-only",
+            ];
+            format!(
+                "{:?}",
+                run(Cli::try_parse_from(args.iter().chain(extra)).unwrap()).unwrap()
+            )
+        };
+        assert_eq!(code(&[]), format!("{:?}", ExitCode::SUCCESS));
+        // Written and up to date: only `strict` can make the run fail now.
+        assert_eq!(code(&["--check"]), format!("{:?}", ExitCode::SUCCESS));
+        assert_eq!(
+            code(&["--strict"]),
+            format!("{:?}", ExitCode::from(EXIT_INVALID))
+        );
+        let config = dir.join(crate::config::FILE_NAME);
+        std::fs::write(
+            &config,
+            "spec = \"asyncapi.yaml\"\n[rust]\nout = \"out\"\nserver = false\nstrict = true\n",
+        )
+        .unwrap();
+        let config = config.display().to_string();
+        let cli =
+            Cli::try_parse_from(["fastsocket-gen", "rust", "--config", config.as_str()]).unwrap();
+        assert_eq!(
+            format!("{:?}", run(cli).unwrap()),
+            format!("{:?}", ExitCode::from(EXIT_INVALID))
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn vue_takes_its_options_from_the_same_config_file() {
         let dir = std::env::temp_dir().join(format!("fastsocket-cli-vue-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);

@@ -83,7 +83,8 @@ pub fn generate(settings: &Settings) -> Result<Generation, GenerateError> {
     let spec = settings.spec.clone().ok_or(GenerateError::NoSpec)?;
     // The config and the document are inputs even if loading fails below: a fix must start the next run.
     let mut inputs: Vec<PathBuf> = settings.config.iter().cloned().collect();
-    let input = if spec.as_os_str() == "-" {
+    let stdin = spec.as_os_str() == "-";
+    let input = if stdin {
         let mut text = String::new();
         std::io::stdin()
             .read_to_string(&mut text)
@@ -119,7 +120,7 @@ pub fn generate(settings: &Settings) -> Result<Generation, GenerateError> {
         }
     };
     // The loader's list holds the canonical path of the document itself, in place of the path as given.
-    if input_is_path(&spec) {
+    if !stdin {
         inputs.pop();
     }
     inputs.extend(loaded.report.files.iter().cloned());
@@ -151,10 +152,6 @@ pub fn generate(settings: &Settings) -> Result<Generation, GenerateError> {
         diagnostics: loaded.report.diagnostics,
         warnings,
     })
-}
-
-fn input_is_path(spec: &std::path::Path) -> bool {
-    spec.as_os_str() != "-"
 }
 
 fn dedup(mut paths: Vec<PathBuf>) -> Vec<PathBuf> {
