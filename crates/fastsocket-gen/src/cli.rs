@@ -55,10 +55,11 @@ pub enum Command {
     Rust {
         /// The document (YAML or JSON), or `-` for standard input [default: `spec` of the config file].
         spec: Option<String>,
-        /// The folder to write the crate into (created if missing) [default: `rust.out` of the config file].
+        // The help of the flags that set a field of `Settings` is that field's doc comment (see `command`).
+        #[allow(missing_docs)]
         #[arg(short, long, value_name = "DIR")]
         out: Option<PathBuf>,
-        /// The package name [default: from the document's title].
+        #[allow(missing_docs)]
         #[arg(long)]
         crate_name: Option<String>,
         /// How the generated crate depends on the `fastsocket` runtime.
@@ -79,11 +80,10 @@ pub enum Command {
         /// Overwrite generated files even if they were edited by hand.
         #[arg(long)]
         force: bool,
-        /// Treat warnings about examples that do not match their schema as errors.
+        #[allow(missing_docs)]
         #[arg(long)]
         strict: bool,
-        /// How channels become Socket.IO namespaces and events [default: chosen from the document and stated in
-        /// the generated README].
+        #[allow(missing_docs)]
         #[arg(long, value_enum)]
         mapping: Option<MappingArg>,
         /// Generate only the models (no server, handlers or `main`).
@@ -231,9 +231,33 @@ fn parse_mapping(raw: &str) -> Result<(String, PathBuf), String> {
     Ok((prefix.to_string(), PathBuf::from(dir)))
 }
 
+/// The flags of `rust` that set one field of [`Settings`], with that field.
+const SETTINGS_FLAGS: [(&str, &str); 4] = [
+    ("out", "out"),
+    ("crate_name", "crate_name"),
+    ("mapping", "mapping"),
+    ("strict", "strict"),
+];
+
+/// The command line's definition, with the help of each flag that sets a [`Settings`] field taken from that
+/// field's doc comment, so that an option is documented once.
+pub fn command() -> clap::Command {
+    let schema = crate::config::json_schema();
+    <Cli as clap::CommandFactory>::command().mut_subcommand("rust", |rust| {
+        SETTINGS_FLAGS.iter().fold(rust, |rust, (arg, field)| {
+            let help = crate::settings::description(&schema, field);
+            rust.mut_arg(*arg, |a| a.help(help))
+        })
+    })
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = command().get_matches();
+    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(err) => err.exit(),
+    };
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
@@ -674,6 +698,20 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+        command().debug_assert();
+    }
+
+    #[test]
+    fn flags_that_set_a_setting_are_documented_by_it() {
+        let mut command = command();
+        let rust = command.find_subcommand_mut("rust").unwrap();
+        let schema = crate::config::json_schema();
+        for (arg, field) in SETTINGS_FLAGS {
+            let arg = rust.get_arguments().find(|a| a.get_id() == arg).unwrap();
+            let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+            assert!(!help.is_empty(), "{field}");
+            assert_eq!(help, crate::settings::description(&schema, field));
+        }
     }
 
     #[test]

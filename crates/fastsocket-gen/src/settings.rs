@@ -327,7 +327,7 @@ pub const OPTIONS: &[(&str, OptionRow)] = &[
 
 /// The doc comment of a field of [`Settings`], from the JSON Schema (the `[rust]` table's properties), or of the
 /// fields the file holds elsewhere (`spec`, `[load]`).
-fn description(schema: &serde_json::Value, field: &str) -> String {
+pub(crate) fn description(schema: &serde_json::Value, field: &str) -> String {
     let rust = &schema["$defs"]["Settings"]["properties"][field]["description"];
     let top = &schema["properties"][field]["description"];
     rust.as_str()
