@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use fastsocket_codegen_rust::Mapping;
 
-use crate::config::ConfigFile;
+use crate::config::{ConfigFile, MappingConfig};
 use crate::generate::GenerateError;
 use crate::settings::{Runtime, Settings, default_crate_name};
 use crate::write::WriteMode;
@@ -85,7 +85,7 @@ pub enum Command {
         strict: bool,
         #[allow(missing_docs)]
         #[arg(long, value_enum)]
-        mapping: Option<MappingArg>,
+        mapping: Option<MappingConfig>,
         /// Generate only the models (no server, handlers or `main`).
         #[arg(long)]
         models_only: bool,
@@ -123,7 +123,7 @@ pub enum Command {
         force: bool,
         /// How channels become Socket.IO namespaces and events [default: as for `rust`].
         #[arg(long, value_enum)]
-        mapping: Option<MappingArg>,
+        mapping: Option<MappingConfig>,
         /// How `$ref`s are read.
         #[command(flatten)]
         load: LoadArgs,
@@ -311,9 +311,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             settings.runtime = runtime.runtime().or(settings.runtime);
             settings.strict |= strict;
             settings.server &= !models_only;
-            settings.mapping = mapping
-                .map(|m| m.into_mapping().into())
-                .or(settings.mapping);
+            settings.mapping = mapping.or(settings.mapping);
             rust(
                 settings,
                 WriteMode {
@@ -354,8 +352,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 mode: WriteMode { check, force },
                 diff,
                 mapping: mapping
-                    .map(MappingArg::into_mapping)
-                    .or_else(|| vue_config.and_then(|v| v.mapping).map(Into::into)),
+                    .or_else(|| vue_config.and_then(|v| v.mapping))
+                    .map(Into::into),
                 load,
             })
         }
@@ -402,24 +400,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::from(EXIT_INVALID))
                 }
             }
-        }
-    }
-}
-
-/// `--mapping` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum MappingArg {
-    /// Each channel is a namespace; messages are events by name.
-    Namespace,
-    /// One namespace `/`; each channel address is an event name (MQTT/Kafka-style documents).
-    Event,
-}
-
-impl MappingArg {
-    fn into_mapping(self) -> Mapping {
-        match self {
-            MappingArg::Namespace => Mapping::Namespace,
-            MappingArg::Event => Mapping::Event,
         }
     }
 }

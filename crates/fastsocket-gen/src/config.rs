@@ -83,8 +83,9 @@ pub struct LoadConfig {
     pub map_url: BTreeMap<String, PathBuf>,
 }
 
-/// `mapping` values.
+/// `mapping` values: of the config file and, under feature `cli`, of `--mapping`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum MappingConfig {
     /// Each channel is a namespace; messages are events by name.
