@@ -77,18 +77,18 @@ fn unnamed_type_expr(map: &TypeMap<'_>, id: TypeId, holder: Option<TypeId>) -> T
         Kind::Float { bits32: true } => quote!(f32),
         Kind::Float { bits32: false } => quote!(f64),
         Kind::Str(StrKind::Plain) => quote!(::std::string::String),
-        // `FORMATS` order: a type the user chose for the format, else the default.
+        // A type the user chose for the format, else the default.
         Kind::Str(StrKind::DateTime) => map
             .custom
-            .format_type(0)
+            .format_type("date-time")
             .unwrap_or_else(|| quote!(::chrono::DateTime<::chrono::FixedOffset>)),
         Kind::Str(StrKind::Date) => map
             .custom
-            .format_type(1)
+            .format_type("date")
             .unwrap_or_else(|| quote!(::chrono::NaiveDate)),
         Kind::Str(StrKind::Uuid) => map
             .custom
-            .format_type(2)
+            .format_type("uuid")
             .unwrap_or_else(|| quote!(::uuid::Uuid)),
         Kind::Array(None) => quote!(::std::vec::Vec<::serde_json::Value>),
         Kind::Array(Some(item)) => {

@@ -208,8 +208,9 @@ impl Customization {
         tokens
     }
 
-    /// The chosen type of a format (`FORMATS` index), if any.
-    pub(crate) fn format_type(&self, index: usize) -> Option<proc_macro2::TokenStream> {
+    /// The chosen type of a format of [`FORMATS`], if any.
+    pub(crate) fn format_type(&self, format: &str) -> Option<proc_macro2::TokenStream> {
+        let index = FORMATS.iter().position(|(f, _)| *f == format)?;
         let text = self.formats.get(index)?.as_deref()?;
         // Checked in `new`.
         syn::parse_str::<syn::Type>(text)
