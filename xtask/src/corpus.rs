@@ -85,6 +85,7 @@ pub fn run(args: &CorpusArgs) -> anyhow::Result<bool> {
     let options = LoadOptions {
         ref_root: Some(dir.clone()),
         url_map: Vec::new(),
+        strict: false,
     };
     let (mut passed, mut failed) = (0usize, 0usize);
     let mut disagreements = Vec::new();

@@ -79,6 +79,7 @@ pub fn compile_gate(
             runtime: RuntimeDependency::Path(relative_to(&runtime, &dir.canonicalize()?)),
             server: gate.server,
             mapping: None,
+            ..RustOptions::default()
         };
         match fastsocket_codegen_rust::generate(&doc.api, &options) {
             Ok(output) => {

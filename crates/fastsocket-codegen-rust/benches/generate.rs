@@ -36,6 +36,7 @@ fn bench_generate(c: &mut Criterion) {
         runtime: RuntimeDependency::Path("../fastsocket".into()),
         server: true,
         mapping: None,
+        ..RustOptions::default()
     };
     let mut group = c.benchmark_group("zbos_mqtt");
     group.sample_size(20);

@@ -122,6 +122,8 @@ pub struct TypeMap<'a> {
     default_fns: std::collections::HashMap<(TypeId, usize), String>,
     /// (holder, held) pairs where `held` must be boxed inside `holder`.
     boxed: BTreeSet<(TypeId, TypeId)>,
+    /// The user's attributes and format types, applied where model types are rendered.
+    pub custom: crate::options::Customization,
 }
 
 impl<'a> TypeMap<'a> {
@@ -138,6 +140,7 @@ impl<'a> TypeMap<'a> {
             validators: vec![String::new(); n],
             default_fns: std::collections::HashMap::new(),
             boxed: BTreeSet::new(),
+            custom: Default::default(),
         };
         for def in types.iter() {
             let (kind, nullable) = map.classify(def.id, 0);

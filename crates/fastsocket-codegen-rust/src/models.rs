@@ -77,9 +77,19 @@ fn unnamed_type_expr(map: &TypeMap<'_>, id: TypeId, holder: Option<TypeId>) -> T
         Kind::Float { bits32: true } => quote!(f32),
         Kind::Float { bits32: false } => quote!(f64),
         Kind::Str(StrKind::Plain) => quote!(::std::string::String),
-        Kind::Str(StrKind::DateTime) => quote!(::chrono::DateTime<::chrono::FixedOffset>),
-        Kind::Str(StrKind::Date) => quote!(::chrono::NaiveDate),
-        Kind::Str(StrKind::Uuid) => quote!(::uuid::Uuid),
+        // A type the user chose for the format, else the default.
+        Kind::Str(StrKind::DateTime) => map
+            .custom
+            .format_type("date-time")
+            .unwrap_or_else(|| quote!(::chrono::DateTime<::chrono::FixedOffset>)),
+        Kind::Str(StrKind::Date) => map
+            .custom
+            .format_type("date")
+            .unwrap_or_else(|| quote!(::chrono::NaiveDate)),
+        Kind::Str(StrKind::Uuid) => map
+            .custom
+            .format_type("uuid")
+            .unwrap_or_else(|| quote!(::uuid::Uuid)),
         Kind::Array(None) => quote!(::std::vec::Vec<::serde_json::Value>),
         Kind::Array(Some(item)) => {
             let item = type_expr(map, *item, None);
@@ -104,6 +114,12 @@ fn is_value(tokens: &TokenStream) -> bool {
 /// The Rust name of a named type.
 pub fn type_ident(map: &TypeMap<'_>, id: TypeId) -> Ident {
     Ident::new(&map.types.get(id).name, Span::call_site())
+}
+
+/// The user's attributes for a model type, after the emitter's own (a derive's helper attributes such as
+/// `#[serde(…)]` must follow the derive).
+fn extra_attributes(map: &TypeMap<'_>, name: &Ident) -> TokenStream {
+    map.custom.attributes(&name.to_string())
 }
 
 fn docs(map: &TypeMap<'_>, id: TypeId) -> TokenStream {
@@ -142,15 +158,17 @@ fn item(map: &TypeMap<'_>, id: TypeId) -> TokenStream {
     };
     let body = match map.kind(id) {
         Kind::Struct(def) if !map.nullable(id) => struct_item(map, id, &name, def),
-        Kind::StringEnum(variants) if !map.nullable(id) => string_enum_item(&name, variants),
+        Kind::StringEnum(variants) if !map.nullable(id) => string_enum_item(map, &name, variants),
         Kind::Union(def) if !map.nullable(id) => union_item(map, id, &name, def),
         Kind::Tuple(items) if !map.nullable(id) => {
             let fields = items.iter().map(|t| {
                 let ty = type_expr(map, *t, Some(id));
                 quote!(pub #ty)
             });
+            let user_attrs = extra_attributes(map, &name);
             quote! {
                 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema)]
+                #user_attrs
                 pub struct #name(#(#fields),*);
             }
         }
@@ -180,9 +198,11 @@ fn newtype_item(map: &TypeMap<'_>, id: TypeId, name: &Ident) -> TokenStream {
             }
         }
     };
+    let user_attrs = extra_attributes(map, name);
     quote! {
         #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema)]
         #[serde(transparent)]
+        #user_attrs
         pub struct #name(pub #inner);
     }
 }
@@ -196,8 +216,10 @@ fn struct_item(map: &TypeMap<'_>, id: TypeId, name: &Ident, def: &StructDef) -> 
     });
     let fields: Vec<TokenStream> = fields.collect();
     let extra = extra_field(map, def, quote!(pub));
+    let user_attrs = extra_attributes(map, name);
     quote! {
         #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema)]
+        #user_attrs
         pub struct #name {
             #(#fields)*
             #extra
@@ -263,9 +285,11 @@ fn tagged_union_item(
                 },
             }
         });
+    let user_attrs = extra_attributes(map, name);
     quote! {
         #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema)]
         #[serde(tag = #property)]
+        #user_attrs
         pub enum #name {
             #(#variants)*
         }
@@ -385,7 +409,7 @@ pub fn default_literal(map: &TypeMap<'_>, id: TypeId, value: &Value) -> Option<T
     }
 }
 
-fn string_enum_item(name: &Ident, variants: &[Variant]) -> TokenStream {
+fn string_enum_item(map: &TypeMap<'_>, name: &Ident, variants: &[Variant]) -> TokenStream {
     let defs = variants.iter().map(|v| {
         let ident = format_ident!("{}", v.name);
         let wire = &v.wire;
@@ -399,8 +423,10 @@ fn string_enum_item(name: &Ident, variants: &[Variant]) -> TokenStream {
         let wire = &v.wire;
         quote!(Self::#ident => #wire,)
     });
+    let user_attrs = extra_attributes(map, name);
     quote! {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema)]
+        #user_attrs
         pub enum #name {
             #(#defs)*
         }
@@ -476,9 +502,11 @@ fn union_item(map: &TypeMap<'_>, id: TypeId, name: &Ident, def: &UnionDef) -> To
         }
     });
     let message = format!("the value matches none of the alternatives of `{name}`");
+    let user_attrs = extra_attributes(map, name);
     quote! {
         #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::schemars::JsonSchema)]
         #[serde(untagged)]
+        #user_attrs
         pub enum #name {
             #(#variants)*
         }

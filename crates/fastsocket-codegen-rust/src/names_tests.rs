@@ -28,6 +28,7 @@ fn options(server: bool) -> RustOptions {
         ),
         server,
         mapping: None,
+        ..RustOptions::default()
     }
 }
 

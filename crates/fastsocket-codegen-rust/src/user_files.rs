@@ -113,6 +113,11 @@ impl ProjectContext {
         let type_name = |t| map.types.get(t).name.clone();
         let runtime = match &options.runtime {
             RuntimeDependency::Path(path) => vec![("path", path.clone())],
+            RuntimeDependency::Git { url, rev: None } => vec![("git", url.clone())],
+            RuntimeDependency::Git {
+                url,
+                rev: Some(rev),
+            } => vec![("git", url.clone()), ("rev", rev.clone())],
             RuntimeDependency::Version(version) => vec![("version", version.clone())],
         };
         ProjectContext {
@@ -170,7 +175,7 @@ pub fn render(context: &ProjectContext) -> Result<Vec<OutputFile>, EmitError> {
         if *when == When::Server && !context.server {
             continue;
         }
-        let failed = |e: minijinja::Error| EmitError {
+        let failed = |e: minijinja::Error| EmitError::Internal {
             file: (*path).to_string(),
             reason: format!("template {template}: {e:#}"),
         };
@@ -190,7 +195,7 @@ pub fn render(context: &ProjectContext) -> Result<Vec<OutputFile>, EmitError> {
 /// The template engine with every template loaded: strict about undefined values, no auto-escaping (the files are
 /// Rust, TOML and Markdown; TOML strings go through the `toml` filter).
 fn environment() -> Result<Environment<'static>, EmitError> {
-    let failed = |name: &str, e: minijinja::Error| EmitError {
+    let failed = |name: &str, e: minijinja::Error| EmitError::Internal {
         file: format!("templates/rust/{name}"),
         reason: format!("{e:#}"),
     };

@@ -34,32 +34,25 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use fastsocket_codegen_rust::{EmitError, Mapping, RuntimeDependency, RustOptions};
-use fastsocket_spec::{Diagnostic, Input, LoadError, LoadOptions};
+use fastsocket_codegen_rust::{EmitError, Layout, Mapping};
+use fastsocket_spec::{Diagnostic, LoadOptions};
 
 use crate::config::{ConfigError, ConfigFile};
-use crate::customize::{CustomizeError, TypeAttribute, TypeOverride};
 use crate::fingerprint;
-use crate::flatten::{FlattenError, flatten};
+use crate::generate::{GenerateError, generate};
+use crate::settings::Settings;
 
 /// The file inside `$OUT_DIR/<name>/` that the user includes.
-pub const GENERATED_FILE: &str = "generated.rs";
+pub const GENERATED_FILE: &str = fastsocket_codegen_rust::SINGLE_FILE;
 
 /// Generates Rust code from an AsyncAPI document into `OUT_DIR`. Built by value: every setter takes and returns
 /// the builder.
 #[derive(Debug, Clone)]
 #[must_use = "nothing is generated until `generate` is called"]
 pub struct Builder {
-    spec: PathBuf,
-    out_dir: Option<PathBuf>,
+    /// Everything the generation depends on; the setters write its fields.
+    settings: Settings,
     name: String,
-    server: bool,
-    mapping: Option<Mapping>,
-    strict: bool,
-    load: LoadOptions,
-    type_attributes: Vec<TypeAttribute>,
-    type_overrides: Vec<TypeOverride>,
-    config: Option<PathBuf>,
     emit_rerun_if_changed: bool,
 }
 
@@ -104,7 +97,7 @@ pub enum BuildError {
         /// Why.
         source: std::io::Error,
     },
-    /// The document is invalid.
+    /// The document is invalid (with `strict(true)`, also when an example does not match its schema).
     #[error("{spec} is invalid: {} error(s)\n\n{}", errors.len(), render(errors))]
     Invalid {
         /// The document.
@@ -112,26 +105,12 @@ pub enum BuildError {
         /// Every error found, located (file, line, column, JSON pointer).
         errors: Vec<Diagnostic>,
     },
-    /// `strict(true)` and an example does not match its schema.
-    #[error(
-        "{spec}: strict: examples that do not match their schema are errors\n\n{}",
-        render(warnings)
-    )]
-    Strict {
-        /// The document.
-        spec: String,
-        /// The mismatching examples.
-        warnings: Vec<Diagnostic>,
-    },
-    /// The emitter failed (a bug).
+    /// A setting cannot be used.
+    #[error("{0}")]
+    Settings(String),
+    /// A type attribute or override cannot be applied, or the emitter failed (a bug).
     #[error(transparent)]
     Emit(#[from] EmitError),
-    /// A type attribute could not be applied.
-    #[error(transparent)]
-    Customize(#[from] CustomizeError),
-    /// Flattening the emitter's output failed (a bug).
-    #[error(transparent)]
-    Flatten(#[from] FlattenError),
     /// An output file could not be written, or build-script output could not be printed.
     #[error("{}: {source}", path.display())]
     Write {
@@ -173,43 +152,44 @@ impl Builder {
     /// A builder for the document at `spec` (YAML or JSON; relative paths are relative to the current folder,
     /// which for a build script is the package's folder).
     pub fn new(spec: impl Into<PathBuf>) -> Builder {
+        Builder::with_settings(Settings::new(spec))
+    }
+
+    /// A builder configured by a `fastsocket.toml` (its `spec`, `[load]` and `[rust]`, see
+    /// [`Settings::from_config`]); later setters override it. The file itself is one of the inputs that rerun the
+    /// build script.
+    pub fn from_config(path: impl AsRef<Path>) -> Result<Builder, BuildError> {
+        let file = ConfigFile::read(path)?;
+        let mut settings = Settings::from_config(&file);
+        if settings.spec.is_none() {
+            return Err(BuildError::NoSpec(file.path));
+        }
+        // The file's `out` is where the CLI writes its crate; a build script writes to OUT_DIR.
+        settings.out = None;
+        Ok(Builder::with_settings(settings))
+    }
+
+    /// A builder for settings made elsewhere; its layout is always the single file that `include!` reads.
+    pub fn with_settings(settings: Settings) -> Builder {
         Builder {
-            spec: spec.into(),
-            out_dir: None,
+            settings: Settings {
+                layout: Layout::SingleFile,
+                ..settings
+            },
             name: "fastsocket".to_string(),
-            server: true,
-            mapping: None,
-            strict: false,
-            load: LoadOptions::default(),
-            type_attributes: Vec::new(),
-            type_overrides: Vec::new(),
-            config: None,
             // As tonic-build: the directives only mean something when Cargo runs us.
             emit_rerun_if_changed: std::env::var_os("CARGO").is_some(),
         }
     }
 
-    /// A builder configured by a `fastsocket.toml` (its `spec`, `[load]` and `[rust]` `mapping`, `server`,
-    /// `strict`); later setters override it. The file itself is one of the inputs that rerun the build script.
-    pub fn from_config(path: impl AsRef<Path>) -> Result<Builder, BuildError> {
-        let file = ConfigFile::read(path)?;
-        let spec = file
-            .spec()
-            .ok_or_else(|| BuildError::NoSpec(file.path.clone()))?;
-        let rust = &file.config.rust;
-        let mut builder = Builder::new(spec).load_options(file.load_options());
-        builder.mapping = rust.mapping.map(Into::into);
-        builder.server = rust.server.unwrap_or(true);
-        builder.strict = rust.strict.unwrap_or(false);
-        builder.type_attributes = file.type_attributes();
-        builder.type_overrides = file.type_overrides();
-        builder.config = Some(file.path);
-        Ok(builder)
+    /// The settings the builder will generate with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     /// Where to write [default: the `OUT_DIR` variable].
     pub fn out_dir(mut self, dir: impl Into<PathBuf>) -> Builder {
-        self.out_dir = Some(dir.into());
+        self.settings.out = Some(dir.into());
         self
     }
 
@@ -223,19 +203,19 @@ impl Builder {
     /// Generate the Socket.IO server (handler traits, emitters, `run`), not only the models [default: true].
     /// The models and their validators are always generated.
     pub fn server(mut self, server: bool) -> Builder {
-        self.server = server;
+        self.settings.server = server;
         self
     }
 
     /// How channels become namespaces and events [default: chosen from the document, see [`Mapping::detect`]].
     pub fn mapping(mut self, mapping: Mapping) -> Builder {
-        self.mapping = Some(mapping);
+        self.settings.mapping = Some(mapping.into());
         self
     }
 
     /// Fail when an example does not match its schema, instead of warning [default: false].
     pub fn strict(mut self, strict: bool) -> Builder {
-        self.strict = strict;
+        self.settings.strict = strict;
         self
     }
 
@@ -247,10 +227,11 @@ impl Builder {
         name: impl Into<String>,
         attribute: impl Into<String>,
     ) -> Builder {
-        self.type_attributes.push(TypeAttribute {
-            name: name.into(),
-            attribute: attribute.into(),
-        });
+        self.settings
+            .type_attributes
+            .entry(name.into())
+            .or_default()
+            .push(attribute.into());
         self
     }
 
@@ -263,16 +244,15 @@ impl Builder {
         format: impl Into<String>,
         rust_type: impl Into<String>,
     ) -> Builder {
-        self.type_overrides.push(TypeOverride {
-            format: format.into(),
-            rust_type: rust_type.into(),
-        });
+        self.settings
+            .type_overrides
+            .insert(format.into(), rust_type.into());
         self
     }
 
     /// How `$ref`s are read: the folder they may reach, URL prefixes served from local folders.
     pub fn load_options(mut self, options: LoadOptions) -> Builder {
-        self.load = options;
+        self.settings.load = options;
         self
     }
 
@@ -290,7 +270,7 @@ impl Builder {
 
     /// Generates, printing Cargo directives (if enabled) to `directives`.
     pub fn generate_to(self, directives: &mut dyn Write) -> Result<Generated, BuildError> {
-        let out_dir = match &self.out_dir {
+        let out_dir = match &self.settings.out {
             Some(dir) => dir.clone(),
             None => PathBuf::from(std::env::var_os("OUT_DIR").ok_or(BuildError::NoOutDir)?),
         };
@@ -315,19 +295,8 @@ impl Builder {
         let started = SystemTime::now();
         let dir = out_dir.join(&self.name);
         let file = dir.join(GENERATED_FILE);
-        let options = format!(
-            "{:?}",
-            (
-                &self.spec,
-                &self.config,
-                self.server,
-                self.mapping,
-                self.strict,
-                &self.load,
-                &self.type_attributes,
-                &self.type_overrides
-            )
-        );
+        // Everything the output depends on besides the inputs' contents and the generator.
+        let options = format!("{:?}", self.settings);
         if let Some(reused) = fingerprint::check(&dir, &options) {
             for path in &reused.inputs {
                 print(format!("cargo:rerun-if-changed={}", path.display()))?;
@@ -343,80 +312,65 @@ impl Builder {
                 warnings: reused.warnings,
             });
         }
-        let spec_name = self.spec.display().to_string();
-        // The config and the document are inputs even if loading fails below: a fix must rerun the script.
-        let mut inputs: Vec<PathBuf> = self.config.iter().cloned().collect();
-        inputs.push(self.spec.clone());
-        let loaded = match fastsocket_spec::load(&Input::Path(self.spec.clone()), &self.load) {
-            Ok(loaded) => loaded,
-            Err(LoadError::Io { path, source }) => {
-                for path in &inputs {
+        let spec_name = self
+            .settings
+            .spec
+            .as_deref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        let generation = match generate(&self.settings) {
+            Ok(generation) => generation,
+            Err(err) => {
+                for path in err.inputs() {
                     print(format!("cargo:rerun-if-changed={}", path.display()))?;
                 }
-                return Err(BuildError::Read { path, source });
-            }
-            Err(LoadError::Invalid(report)) => {
-                inputs.extend(report.files.iter().cloned());
-                for path in dedup(inputs) {
-                    print(format!("cargo:rerun-if-changed={}", path.display()))?;
-                }
-                for warning in report.warnings() {
-                    print(format!("cargo:warning={}", one_line(warning)))?;
-                }
-                return Err(BuildError::Invalid {
-                    spec: spec_name,
-                    errors: report.errors().cloned().collect(),
+                return Err(match err {
+                    GenerateError::Invalid { report, .. } => {
+                        for warning in report.warnings() {
+                            print(format!("cargo:warning={}", one_line(warning)))?;
+                        }
+                        BuildError::Invalid {
+                            spec: spec_name,
+                            errors: report.errors().cloned().collect(),
+                        }
+                    }
+                    GenerateError::Read { path, source, .. } => BuildError::Read { path, source },
+                    GenerateError::NoSpec => {
+                        BuildError::NoSpec(self.settings.config.clone().unwrap_or_default())
+                    }
+                    GenerateError::Settings { message, .. } => BuildError::Settings(message),
+                    GenerateError::Emit(e) => BuildError::Emit(e),
                 });
             }
         };
-        // The loader's list replaces the path as given: it holds the canonical path of the document itself.
-        inputs.pop();
-        inputs.extend(loaded.report.files.iter().cloned());
-        let inputs = dedup(inputs);
+        let inputs = generation.inputs;
         for path in &inputs {
             print(format!("cargo:rerun-if-changed={}", path.display()))?;
         }
-        let mut warnings: Vec<String> = loaded.report.warnings().map(one_line).collect();
-        if self.strict {
-            let mismatches: Vec<Diagnostic> = loaded
-                .report
-                .warnings()
-                .filter(|d| d.code == "example-mismatch")
-                .cloned()
-                .collect();
-            if !mismatches.is_empty() {
-                return Err(BuildError::Strict {
-                    spec: spec_name,
-                    warnings: mismatches,
-                });
-            }
-        }
-        let mut output = fastsocket_codegen_rust::generate(
-            &loaded.api,
-            &RustOptions {
-                // Only the user-owned files (Cargo.toml, main.rs), which the builder does not write, use these.
-                crate_name: self.name.clone(),
-                runtime: RuntimeDependency::Version(env!("CARGO_PKG_VERSION").to_string()),
-                server: self.server,
-                mapping: self.mapping,
-            },
-        )?;
-        warnings.extend(output.warnings.iter().map(|w| w.replace(['\n', '\r'], " ")));
+        let warnings: Vec<String> = generation
+            .diagnostics
+            .iter()
+            .filter(|d| !d.is_error())
+            .map(one_line)
+            .chain(
+                generation
+                    .warnings
+                    .iter()
+                    .map(|w| w.replace(['\n', '\r'], " ")),
+            )
+            .collect();
         for warning in &warnings {
             print(format!("cargo:warning={warning}"))?;
         }
-        crate::customize::apply(
-            &mut output.files,
-            &self.type_attributes,
-            &self.type_overrides,
-        )?;
-        let flat = flatten(&output.files)?;
-        let mut written = write_if_changed(&file, &flat.rust)?;
-        for (name, contents) in &flat.data {
-            written |= write_if_changed(&dir.join(name), contents)?;
+        let mut written = false;
+        for output in &generation.output.files {
+            written |= write_if_changed(&dir.join(&output.path), &output.contents)?;
         }
-        let outputs: Vec<&str> = std::iter::once(GENERATED_FILE)
-            .chain(flat.data.keys().map(String::as_str))
+        let outputs: Vec<&str> = generation
+            .output
+            .files
+            .iter()
+            .map(|f| f.path.as_str())
             .collect();
         let record_path = dir.join(fingerprint::FILE_NAME);
         match fingerprint::record(started, &options, &inputs, &warnings, &dir, &outputs) {
@@ -442,12 +396,6 @@ impl Builder {
             warnings,
         })
     }
-}
-
-fn dedup(mut paths: Vec<PathBuf>) -> Vec<PathBuf> {
-    paths.sort();
-    paths.dedup();
-    paths
 }
 
 /// Writes only when the contents differ, so an unchanged file keeps its timestamp for tools that watch it

@@ -5,9 +5,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use fastsocket_codegen_rust::{Mapping, RuntimeDependency, RustOptions};
+use fastsocket_codegen_rust::Mapping;
 
-use crate::config::ConfigFile;
+use crate::config::{ConfigFile, MappingConfig};
+use crate::generate::GenerateError;
+use crate::settings::{Runtime, Settings, default_crate_name};
 use crate::write::WriteMode;
 
 use anstream::{eprint, eprintln};
@@ -53,16 +55,16 @@ pub enum Command {
     Rust {
         /// The document (YAML or JSON), or `-` for standard input [default: `spec` of the config file].
         spec: Option<String>,
-        /// The folder to write the crate into (created if missing) [default: `rust.out` of the config file].
+        // The help of the flags that set a field of `Settings` is that field's doc comment (see `command`).
+        #[allow(missing_docs)]
         #[arg(short, long, value_name = "DIR")]
         out: Option<PathBuf>,
-        /// The package name [default: from the document's title].
+        #[allow(missing_docs)]
         #[arg(long)]
         crate_name: Option<String>,
-        /// Where the generated crate finds the `fastsocket` runtime crate: a path (relative to DIR, or absolute).
-        /// [default: this checkout's crates/fastsocket]
-        #[arg(long, value_name = "PATH")]
-        runtime_path: Option<String>,
+        /// How the generated crate depends on the `fastsocket` runtime.
+        #[command(flatten)]
+        runtime: RuntimeArgs,
         /// Write nothing; exit 1 and list the files that would change (for CI).
         #[arg(long)]
         check: bool,
@@ -78,13 +80,12 @@ pub enum Command {
         /// Overwrite generated files even if they were edited by hand.
         #[arg(long)]
         force: bool,
-        /// Treat warnings about examples that do not match their schema as errors.
+        #[allow(missing_docs)]
         #[arg(long)]
         strict: bool,
-        /// How channels become Socket.IO namespaces and events [default: chosen from the document and stated in
-        /// the generated README].
+        #[allow(missing_docs)]
         #[arg(long, value_enum)]
-        mapping: Option<MappingArg>,
+        mapping: Option<MappingConfig>,
         /// Generate only the models (no server, handlers or `main`).
         #[arg(long)]
         models_only: bool,
@@ -122,7 +123,7 @@ pub enum Command {
         force: bool,
         /// How channels become Socket.IO namespaces and events [default: as for `rust`].
         #[arg(long, value_enum)]
-        mapping: Option<MappingArg>,
+        mapping: Option<MappingConfig>,
         /// How `$ref`s are read.
         #[command(flatten)]
         load: LoadArgs,
@@ -165,6 +166,37 @@ pub enum Format {
     Json,
 }
 
+/// Where the generated crate finds the `fastsocket` runtime (at most one; see `[rust] runtime`).
+#[derive(Debug, Clone, Args)]
+pub struct RuntimeArgs {
+    /// A path dependency on the runtime, relative to DIR (or absolute) [default: the `crates/fastsocket` of the
+    /// checkout this generator was installed from, while it exists; else `--runtime-version` of this generator].
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["runtime_git", "runtime_version"])]
+    pub runtime_path: Option<String>,
+    /// A git dependency on the runtime (add `--runtime-rev` to pin it).
+    #[arg(long, value_name = "URL")]
+    pub runtime_git: Option<String>,
+    /// With `--runtime-git`: the commit, tag or branch.
+    #[arg(long, value_name = "REV", requires = "runtime_git")]
+    pub runtime_rev: Option<String>,
+    /// A crates.io version requirement on the runtime.
+    #[arg(long, value_name = "VERSION", conflicts_with = "runtime_git")]
+    pub runtime_version: Option<String>,
+}
+
+impl RuntimeArgs {
+    /// The runtime these flags ask for, if any.
+    pub fn runtime(&self) -> Option<Runtime> {
+        let runtime = Runtime {
+            path: self.runtime_path.clone(),
+            git: self.runtime_git.clone(),
+            rev: self.runtime_rev.clone(),
+            version: self.runtime_version.clone(),
+        };
+        (runtime != Runtime::default()).then_some(runtime)
+    }
+}
+
 /// Options that control how documents and their `$ref`s are read.
 #[derive(Debug, Clone, Args)]
 pub struct LoadArgs {
@@ -184,6 +216,7 @@ impl LoadArgs {
         LoadOptions {
             ref_root: self.ref_root.clone(),
             url_map: self.map_url.clone(),
+            ..LoadOptions::default()
         }
     }
 }
@@ -198,9 +231,33 @@ fn parse_mapping(raw: &str) -> Result<(String, PathBuf), String> {
     Ok((prefix.to_string(), PathBuf::from(dir)))
 }
 
+/// The flags of `rust` that set one field of [`Settings`], with that field.
+const SETTINGS_FLAGS: [(&str, &str); 4] = [
+    ("out", "out"),
+    ("crate_name", "crate_name"),
+    ("mapping", "mapping"),
+    ("strict", "strict"),
+];
+
+/// The command line's definition, with the help of each flag that sets a [`Settings`] field taken from that
+/// field's doc comment, so that an option is documented once.
+pub fn command() -> clap::Command {
+    let schema = crate::config::json_schema();
+    <Cli as clap::CommandFactory>::command().mut_subcommand("rust", |rust| {
+        SETTINGS_FLAGS.iter().fold(rust, |rust, (arg, field)| {
+            let help = crate::settings::description(&schema, field);
+            rust.mut_arg(*arg, |a| a.help(help))
+        })
+    })
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = command().get_matches();
+    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(err) => err.exit(),
+    };
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
@@ -218,7 +275,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             spec,
             out,
             crate_name,
-            runtime_path,
+            runtime,
             check,
             diff,
             watch,
@@ -230,37 +287,40 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             load,
         } => {
             let config = config_file(spec.is_none(), config)?;
-            let file = config.as_ref();
-            let rust_config = file.map(|f| &f.config.rust);
-            let (spec, out, load) = resolve_inputs(
-                file,
-                spec,
-                out,
-                rust_config.and_then(|r| r.out.as_deref()),
-                "rust",
-                load,
-            )?;
-            rust(RustArgs {
-                mapping: mapping
-                    .map(MappingArg::into_mapping)
-                    .or_else(|| rust_config.and_then(|r| r.mapping).map(Into::into)),
-                server: !models_only && rust_config.and_then(|r| r.server).unwrap_or(true),
-                spec,
-                out,
-                crate_name: crate_name.or_else(|| rust_config.and_then(|r| r.crate_name.clone())),
-                runtime_path: runtime_path
-                    .or_else(|| rust_config.and_then(|r| r.runtime_path.clone())),
-                mode: WriteMode {
+            // The defaults, the config file over them, the flags over both.
+            let mut settings = config
+                .as_ref()
+                .map_or_else(Settings::default, Settings::from_config);
+            if let Some(spec) = spec {
+                settings.spec = Some(PathBuf::from(spec));
+            }
+            if settings.spec.is_none() {
+                anyhow::bail!(GenerateError::NoSpec);
+            }
+            if let Some(out) = out {
+                settings.out = Some(out);
+            }
+            anyhow::ensure!(
+                settings.out.is_some(),
+                "no output folder: pass --out DIR, or set `out` under [rust] in fastsocket.toml"
+            );
+            if load.ref_root.is_some() || !load.map_url.is_empty() {
+                settings.load = load.options();
+            }
+            settings.crate_name = crate_name.or(settings.crate_name);
+            settings.runtime = runtime.runtime().or(settings.runtime);
+            settings.strict |= strict;
+            settings.server &= !models_only;
+            settings.mapping = mapping.or(settings.mapping);
+            rust(
+                settings,
+                WriteMode {
                     check: check || diff,
                     force,
                 },
                 diff,
                 watch,
-                strict: strict || rust_config.and_then(|r| r.strict).unwrap_or(false),
-                type_attributes: file.map(ConfigFile::type_attributes).unwrap_or_default(),
-                type_overrides: file.map(ConfigFile::type_overrides).unwrap_or_default(),
-                load,
-            })
+            )
         }
         Command::Vue {
             spec,
@@ -292,8 +352,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 mode: WriteMode { check, force },
                 diff,
                 mapping: mapping
-                    .map(MappingArg::into_mapping)
-                    .or_else(|| vue_config.and_then(|v| v.mapping).map(Into::into)),
+                    .or_else(|| vue_config.and_then(|v| v.mapping))
+                    .map(Into::into),
                 load,
             })
         }
@@ -342,42 +402,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
     }
-}
-
-/// `--mapping` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum MappingArg {
-    /// Each channel is a namespace; messages are events by name.
-    Namespace,
-    /// One namespace `/`; each channel address is an event name (MQTT/Kafka-style documents).
-    Event,
-}
-
-impl MappingArg {
-    fn into_mapping(self) -> Mapping {
-        match self {
-            MappingArg::Namespace => Mapping::Namespace,
-            MappingArg::Event => Mapping::Event,
-        }
-    }
-}
-
-struct RustArgs {
-    mapping: Option<Mapping>,
-    server: bool,
-    spec: String,
-    out: PathBuf,
-    crate_name: Option<String>,
-    runtime_path: Option<String>,
-    mode: WriteMode,
-    diff: bool,
-    watch: bool,
-    strict: bool,
-    /// `[rust] type_attributes` of the config file (no flag: they are project settings).
-    type_attributes: Vec<crate::customize::TypeAttribute>,
-    /// `[rust] type_overrides` of the config file.
-    type_overrides: Vec<crate::customize::TypeOverride>,
-    load: LoadArgs,
 }
 
 /// The config file of a `rust` or `vue` run: the one named, else `./fastsocket.toml` when no document was named.
@@ -429,60 +453,47 @@ fn resolve_inputs(
     Ok((spec, out, load))
 }
 
-fn rust(args: RustArgs) -> anyhow::Result<ExitCode> {
-    if !args.watch {
-        return rust_once(&args).map(|(code, _)| code);
+fn rust(settings: Settings, mode: WriteMode, diff: bool, watch: bool) -> anyhow::Result<ExitCode> {
+    if !watch {
+        return rust_once(&settings, mode, diff).map(|(code, _)| code);
     }
+    let spec = settings.spec.clone().unwrap_or_default();
     anyhow::ensure!(
-        args.spec != "-",
+        spec.as_os_str() != "-",
         "--watch needs a document file, not standard input"
     );
-    crate::watch::watch(Path::new(&args.spec), || {
-        rust_once(&args).map(|(_, files)| files)
+    crate::watch::watch(&spec, || {
+        rust_once(&settings, mode, diff).map(|(_, files)| files)
     })
 }
 
 /// One generation; also returns the files read (the document and its `$ref` targets) for `--watch`.
-fn rust_once(args: &RustArgs) -> anyhow::Result<(ExitCode, Vec<PathBuf>)> {
+fn rust_once(
+    settings: &Settings,
+    mode: WriteMode,
+    diff: bool,
+) -> anyhow::Result<(ExitCode, Vec<PathBuf>)> {
     let started = Instant::now();
-    let loaded = match load_for_generation(&args.spec, &args.load)? {
-        Ok(loaded) => loaded,
-        Err(files) => return Ok((ExitCode::from(EXIT_INVALID), files)),
+    let generation = match crate::generate::generate(settings) {
+        Ok(generation) => generation,
+        Err(GenerateError::Invalid { report, inputs, .. }) => {
+            print_diagnostics(&report.diagnostics);
+            print_summary(&report);
+            return Ok((ExitCode::from(EXIT_INVALID), inputs));
+        }
+        Err(err) => return Err(err.into()),
     };
-    let files = loaded.report.files.clone();
-    if args.strict
-        && loaded
-            .report
-            .warnings()
-            .any(|d| d.code == "example-mismatch")
-    {
-        eprintln!("error: --strict: examples that do not match their schema are errors");
-        return Ok((ExitCode::from(EXIT_INVALID), files));
-    }
-    let crate_name = args
-        .crate_name
-        .clone()
-        .unwrap_or_else(|| default_crate_name(&loaded.api.info.title));
-    let runtime = match args.runtime_path.clone() {
-        Some(path) => RuntimeDependency::Path(path),
-        None => default_runtime(&args.out),
-    };
-    let mut output = fastsocket_codegen_rust::generate(
-        &loaded.api,
-        &RustOptions {
-            crate_name,
-            runtime,
-            server: args.server,
-            mapping: args.mapping,
-        },
+    print_diagnostics(&generation.diagnostics);
+    let out = settings.out.clone().unwrap_or_default();
+    let code = write_and_report(
+        &out,
+        &generation.output,
+        &generation.warnings,
+        mode,
+        diff,
+        started,
     )?;
-    crate::customize::apply(
-        &mut output.files,
-        &args.type_attributes,
-        &args.type_overrides,
-    )?;
-    let code = write_and_report(&args.out, &output, args.mode, args.diff, started)?;
-    Ok((code, files))
+    Ok((code, generation.inputs))
 }
 
 struct VueArgs {
@@ -510,7 +521,14 @@ fn vue(args: VueArgs) -> anyhow::Result<ExitCode> {
             mapping: args.mapping,
         },
     )?;
-    write_and_report(&args.out, &output, args.mode, args.diff, started)
+    write_and_report(
+        &args.out,
+        &output,
+        &output.warnings,
+        args.mode,
+        args.diff,
+        started,
+    )
 }
 
 /// Writes (or checks) the generated files and prints what happened, with a unified diff of what would change when
@@ -518,11 +536,12 @@ fn vue(args: VueArgs) -> anyhow::Result<ExitCode> {
 fn write_and_report(
     out: &Path,
     output: &fastsocket_ir::output::Output,
+    warnings: &[String],
     mode: WriteMode,
     diff: bool,
     started: Instant,
 ) -> anyhow::Result<ExitCode> {
-    for warning in &output.warnings {
+    for warning in warnings {
         eprintln!("warning: {warning}");
     }
     let summary = crate::write::write_files(out, &output.files, mode)?;
@@ -557,37 +576,6 @@ fn write_and_report(
         out.display()
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// `Chat Service API` → `chat-service-api`.
-fn default_crate_name(title: &str) -> String {
-    let name = heck::ToKebabCase::to_kebab_case(
-        title
-            .chars()
-            .filter(char::is_ascii)
-            .collect::<String>()
-            .as_str(),
-    );
-    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
-        format!("api-{name}").trim_end_matches('-').to_string()
-    } else {
-        name
-    }
-}
-
-/// The runtime crate of this checkout, as a path relative to the output folder when both are known.
-fn default_runtime(out: &Path) -> RuntimeDependency {
-    let runtime = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fastsocket");
-    match (
-        runtime.canonicalize(),
-        std::fs::create_dir_all(out).and_then(|()| out.canonicalize()),
-    ) {
-        (Ok(runtime), Ok(out)) => {
-            RuntimeDependency::Path(fastsocket_spec::sources::relative_to(&runtime, &out))
-        }
-        (Ok(runtime), Err(_)) => RuntimeDependency::Path(runtime.display().to_string()),
-        _ => RuntimeDependency::Version(env!("CARGO_PKG_VERSION").to_string()),
-    }
 }
 
 fn validate(spec: &str, format: Format, load: &LoadArgs) -> anyhow::Result<ExitCode> {
@@ -690,14 +678,20 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+        command().debug_assert();
     }
 
     #[test]
-    fn crate_names_come_from_titles() {
-        assert_eq!(default_crate_name("Chat Service API"), "chat-service-api");
-        assert_eq!(default_crate_name("2FA gateway"), "api-2fa-gateway");
-        assert_eq!(default_crate_name("Ünïcode"), "ncode");
-        assert_eq!(default_crate_name(""), "api");
+    fn flags_that_set_a_setting_are_documented_by_it() {
+        let mut command = command();
+        let rust = command.find_subcommand_mut("rust").unwrap();
+        let schema = crate::config::json_schema();
+        for (arg, field) in SETTINGS_FLAGS {
+            let arg = rust.get_arguments().find(|a| a.get_id() == arg).unwrap();
+            let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+            assert!(!help.is_empty(), "{field}");
+            assert_eq!(help, crate::settings::description(&schema, field));
+        }
     }
 
     #[test]
@@ -731,6 +725,112 @@ mod tests {
             "a change in a $ref'd file is seen"
         );
         assert_eq!(code(&["--check"]), invalid, "--diff wrote nothing");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn flags_overlay_the_config_file() {
+        let dir = std::env::temp_dir().join(format!("fastsocket-cli-flags-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        crate::init::init(&dir).unwrap();
+        let config = dir.join(crate::config::FILE_NAME);
+        // The file asks for a server and a path runtime; the flags say models only and a git runtime.
+        let text = std::fs::read_to_string(&config).unwrap();
+        std::fs::write(
+            &config,
+            text.replace(
+                "strict = false\n",
+                "strict = false\nruntime = { path = \"../rt\" }\n",
+            ),
+        )
+        .unwrap();
+        let config = config.display().to_string();
+        let cli = Cli::try_parse_from([
+            "fastsocket-gen",
+            "rust",
+            "--config",
+            config.as_str(),
+            "--models-only",
+            "--runtime-git",
+            "https://example.test/fastsocket-gen.git",
+            "--runtime-rev",
+            "v0.1.0",
+        ])
+        .unwrap();
+        assert_eq!(
+            format!("{:?}", run(cli).unwrap()),
+            format!("{:?}", ExitCode::SUCCESS)
+        );
+        let manifest = std::fs::read_to_string(dir.join("server/Cargo.toml")).unwrap();
+        assert!(
+            manifest.contains(
+                "fastsocket = { git = \"https://example.test/fastsocket-gen.git\", rev = \"v0.1.0\" }"
+            ),
+            "{manifest}"
+        );
+        assert!(!dir.join("server/src/generated/server.rs").exists());
+        // `--runtime-rev` needs `--runtime-git`; two kinds of runtime conflict.
+        for bad in [
+            &["--runtime-rev", "v1"][..],
+            &["--runtime-path", "a", "--runtime-version", "1"],
+        ] {
+            let args = ["fastsocket-gen", "rust", "a.yaml", "-o", "x"];
+            assert!(
+                Cli::try_parse_from(args.iter().chain(bad)).is_err(),
+                "{bad:?}"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn strict_from_the_flag_or_the_file_makes_a_mismatching_example_invalid() {
+        let dir =
+            std::env::temp_dir().join(format!("fastsocket-cli-strict-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let spec = dir.join("asyncapi.yaml");
+        std::fs::write(
+            &spec,
+            "asyncapi: 3.0.0\ninfo: {title: T, version: '1'}\nchannels:\n  a:\n    address: /a\n    messages:\n      m:\n        payload: {type: integer, minimum: 0}\n        examples:\n          - payload: -1\n",
+        )
+        .unwrap();
+        let spec = spec.display().to_string();
+        let out = dir.join("out").display().to_string();
+        let code = |extra: &[&str]| {
+            let args = [
+                "fastsocket-gen",
+                "rust",
+                spec.as_str(),
+                "-o",
+                out.as_str(),
+                "--models-only",
+            ];
+            format!(
+                "{:?}",
+                run(Cli::try_parse_from(args.iter().chain(extra)).unwrap()).unwrap()
+            )
+        };
+        assert_eq!(code(&[]), format!("{:?}", ExitCode::SUCCESS));
+        // Written and up to date: only `strict` can make the run fail now.
+        assert_eq!(code(&["--check"]), format!("{:?}", ExitCode::SUCCESS));
+        assert_eq!(
+            code(&["--strict"]),
+            format!("{:?}", ExitCode::from(EXIT_INVALID))
+        );
+        let config = dir.join(crate::config::FILE_NAME);
+        std::fs::write(
+            &config,
+            "spec = \"asyncapi.yaml\"\n[rust]\nout = \"out\"\nserver = false\nstrict = true\n",
+        )
+        .unwrap();
+        let config = config.display().to_string();
+        let cli =
+            Cli::try_parse_from(["fastsocket-gen", "rust", "--config", config.as_str()]).unwrap();
+        assert_eq!(
+            format!("{:?}", run(cli).unwrap()),
+            format!("{:?}", ExitCode::from(EXIT_INVALID))
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 

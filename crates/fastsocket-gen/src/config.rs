@@ -16,7 +16,10 @@
 //! strict = false          # examples that do not match their schema are errors
 //! type_attributes = { "User" = ["#[derive(Eq, Hash)]"] }   # "*": every model struct and enum
 //! type_overrides = { "date-time" = "::std::string::String" } # formats date-time, date, uuid
+//! runtime = { git = "https://example.com/fastsocket-gen.git", rev = "v0.1.0" }  # or path / version
 //! ```
+//!
+//! The `[rust]` table is [`crate::settings::Settings`], where every key is documented.
 //!
 //! Unknown keys are errors (a typo must not be silently ignored), reported with their line and column.
 
@@ -44,9 +47,9 @@ pub struct Config {
     /// How documents and their `$ref`s are read.
     #[serde(default)]
     pub load: LoadConfig,
-    /// The Rust generator.
+    /// The Rust generator: the settings of [`crate::settings::Settings`].
     #[serde(default)]
-    pub rust: RustConfig,
+    pub rust: crate::settings::Settings,
     /// The Vue/TypeScript generator (CLI only).
     #[serde(default)]
     pub vue: VueConfig,
@@ -80,46 +83,24 @@ pub struct LoadConfig {
     pub map_url: BTreeMap<String, PathBuf>,
 }
 
-/// `[rust]`: the Rust generator.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RustConfig {
-    /// Where `fastsocket-gen rust` writes the crate (the build.rs builder writes to `OUT_DIR` instead).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub out: Option<PathBuf>,
-    /// The package name of the generated crate [default: from the document's title] (CLI only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub crate_name: Option<String>,
-    /// Where the generated crate finds the `fastsocket` runtime crate, relative to `out` (CLI only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub runtime_path: Option<String>,
-    /// How channels become Socket.IO namespaces and events [default: chosen from the document].
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub mapping: Option<MappingConfig>,
-    /// Generate the Socket.IO server glue, not only the models [default: true].
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub server: Option<bool>,
-    /// Treat examples that do not match their schema as errors [default: false].
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub strict: Option<bool>,
-    /// Attributes added to model types, by Rust name (`*`: every model struct and enum), e.g.
-    /// `{ "User" = ["#[derive(Eq, Hash)]"] }`.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub type_attributes: BTreeMap<String, Vec<String>>,
-    /// The Rust type of a string `format` (`date-time`, `date`, `uuid`), e.g.
-    /// `{ "date-time" = "::std::string::String" }`.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub type_overrides: BTreeMap<String, String>,
-}
-
-/// `mapping` values.
+/// `mapping` values: of the config file and, under feature `cli`, of `--mapping`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum MappingConfig {
     /// Each channel is a namespace; messages are events by name.
     Namespace,
     /// One namespace `/`; each channel address is an event name (MQTT/Kafka-style documents).
     Event,
+}
+
+impl From<Mapping> for MappingConfig {
+    fn from(value: Mapping) -> Self {
+        match value {
+            Mapping::Namespace => MappingConfig::Namespace,
+            Mapping::Event => MappingConfig::Event,
+        }
+    }
 }
 
 impl From<MappingConfig> for Mapping {
@@ -194,34 +175,6 @@ impl ConfigFile {
         self.config.spec.as_deref().map(|p| self.resolve(p))
     }
 
-    /// The `[rust] type_attributes`, in name order.
-    pub fn type_attributes(&self) -> Vec<crate::customize::TypeAttribute> {
-        self.config
-            .rust
-            .type_attributes
-            .iter()
-            .flat_map(|(name, attributes)| {
-                attributes.iter().map(|a| crate::customize::TypeAttribute {
-                    name: name.clone(),
-                    attribute: a.clone(),
-                })
-            })
-            .collect()
-    }
-
-    /// The `[rust] type_overrides`, in format order.
-    pub fn type_overrides(&self) -> Vec<crate::customize::TypeOverride> {
-        self.config
-            .rust
-            .type_overrides
-            .iter()
-            .map(|(format, rust_type)| crate::customize::TypeOverride {
-                format: format.clone(),
-                rust_type: rust_type.clone(),
-            })
-            .collect()
-    }
-
     /// The loader options the file asks for.
     pub fn load_options(&self) -> LoadOptions {
         LoadOptions {
@@ -238,6 +191,7 @@ impl ConfigFile {
                 .iter()
                 .map(|(prefix, dir)| (prefix.clone(), self.resolve(dir)))
                 .collect(),
+            ..LoadOptions::default()
         }
     }
 }
@@ -251,6 +205,9 @@ pub fn parse(text: &str) -> Result<Config, String> {
                 "load.map_url: `{prefix}` is not an http(s) URL prefix (e.g. \"https://example.com/schemas/\")"
             ));
         }
+    }
+    if let Some(runtime) = &config.rust.runtime {
+        runtime.dependency()?;
     }
     Ok(config)
 }
@@ -319,9 +276,17 @@ type_attributes = { "User" = ["#[derive(Hash)]", "#[non_exhaustive]"], "*" = ["#
             )]
         );
         assert_eq!(file.config.rust.mapping, Some(MappingConfig::Event));
-        assert_eq!(file.config.rust.server, Some(false));
-        let attributes: Vec<(String, String)> = file
-            .type_attributes()
+        assert!(!file.config.rust.server);
+        let settings = crate::settings::Settings::from_config(&file);
+        assert!(settings.strict && !settings.server);
+        assert!(settings.load_options().strict, "strict reaches the loader");
+        assert_eq!(settings.out, Some(PathBuf::from("project/server")));
+        let attributes: Vec<(String, String)> = settings
+            .rust_options(
+                "T",
+                fastsocket_codegen_rust::RuntimeDependency::Version("1".into()),
+            )
+            .type_attributes
             .into_iter()
             .map(|a| (a.name, a.attribute))
             .collect();
@@ -344,6 +309,10 @@ type_attributes = { "User" = ["#[derive(Hash)]", "#[non_exhaustive]"], "*" = ["#
         assert!(err.contains("line 2"), "{err}");
         let err = parse("[load]\nmap_url = { \"ftp://x/\" = \"y\" }\n").unwrap_err();
         assert!(err.contains("ftp://x/"), "{err}");
+        let err = parse("[rust]\nruntime = { path = \"a\", version = \"1\" }\n").unwrap_err();
+        assert!(err.contains("exactly one of"), "{err}");
+        let err = parse("[rust]\nruntime = { pth = \"a\" }\n").unwrap_err();
+        assert!(err.contains("pth"), "{err}");
     }
 
     #[test]

@@ -278,3 +278,28 @@ fn type_attributes_and_overrides_reach_the_output_and_a_wrong_name_fails_the_bui
         "the names that exist: {err}"
     );
 }
+
+#[test]
+fn strict_is_applied_by_the_loader_and_fails_the_build_with_the_located_example() {
+    let dir = temp("strict");
+    std::fs::create_dir_all(&dir).unwrap();
+    let spec = dir.join("asyncapi.yaml");
+    std::fs::write(
+        &spec,
+        "asyncapi: 3.0.0\ninfo: {title: T, version: '1'}\nchannels:\n  a:\n    address: /a\n    messages:\n      m:\n        payload: {type: integer, minimum: 0}\n        examples:\n          - name: bad\n            payload: -1\n",
+    )
+    .unwrap();
+    let (lenient, printed) = run(Builder::new(&spec).out_dir(dir.join("out")));
+    let lenient = lenient.unwrap();
+    assert_eq!(lenient.warnings.len(), 1, "{:?}", lenient.warnings);
+    assert!(lenient.warnings[0].contains("warning[example-mismatch]"));
+    assert!(printed.contains("cargo:warning="));
+    let (strict, _) = run(Builder::new(&spec).out_dir(dir.join("out")).strict(true));
+    let err = strict.unwrap_err();
+    let BuildError::Invalid { errors, .. } = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].code, fastsocket_gen::spec::Code::ExampleMismatch);
+    assert!(err.to_string().contains("asyncapi.yaml:10:"), "{err}");
+}

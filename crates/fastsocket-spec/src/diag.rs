@@ -17,13 +17,110 @@ pub enum Severity {
     Warning,
 }
 
+/// What kind of finding a diagnostic is: a closed set, so tools and tests match on it rather than on text.
+/// Serialised (and shown in `error[…]`) as a stable kebab-case string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Code {
+    /// The text is not YAML or JSON.
+    Syntax,
+    /// A mapping holds the same key twice.
+    DuplicateKey,
+    /// `asyncapi` is missing or names a version that is not supported.
+    Version,
+    /// A field the specification does not define.
+    UnknownField,
+    /// A required field is absent.
+    MissingField,
+    /// Two entries that must be unique are not.
+    Duplicate,
+    /// A value of the wrong type or outside its allowed set.
+    InvalidValue,
+    /// A `$ref` that is not a valid reference.
+    InvalidRef,
+    /// A `$ref` whose target does not exist.
+    UnresolvedRef,
+    /// A `$ref` to an http(s) URL that no `--map-url` serves.
+    RemoteRef,
+    /// A `$ref` to a file outside the folder references may reach.
+    RefOutsideRoot,
+    /// A `$ref` form that is not supported.
+    UnsupportedRef,
+    /// References that lead back to themselves.
+    RefLoop,
+    /// Two operations share an `operationId`.
+    DuplicateOperationId,
+    /// An operation names a message that its channel does not carry.
+    MessageNotInChannel,
+    /// A security requirement names no scheme of the document.
+    UnknownSecurityScheme,
+    /// A schema that cannot be understood, kept as untyped JSON.
+    OpaqueSchema,
+    /// An example that does not match its schema (an error under `strict`).
+    ExampleMismatch,
+}
+
+impl Code {
+    /// Every code, in declaration order.
+    pub const ALL: [Code; 18] = [
+        Code::Syntax,
+        Code::DuplicateKey,
+        Code::Version,
+        Code::UnknownField,
+        Code::MissingField,
+        Code::Duplicate,
+        Code::InvalidValue,
+        Code::InvalidRef,
+        Code::UnresolvedRef,
+        Code::RemoteRef,
+        Code::RefOutsideRoot,
+        Code::UnsupportedRef,
+        Code::RefLoop,
+        Code::DuplicateOperationId,
+        Code::MessageNotInChannel,
+        Code::UnknownSecurityScheme,
+        Code::OpaqueSchema,
+        Code::ExampleMismatch,
+    ];
+
+    /// The stable kebab-case string (`unknown-field`), as serialised.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Syntax => "syntax",
+            Code::DuplicateKey => "duplicate-key",
+            Code::Version => "version",
+            Code::UnknownField => "unknown-field",
+            Code::MissingField => "missing-field",
+            Code::Duplicate => "duplicate",
+            Code::InvalidValue => "invalid-value",
+            Code::InvalidRef => "invalid-ref",
+            Code::UnresolvedRef => "unresolved-ref",
+            Code::RemoteRef => "remote-ref",
+            Code::RefOutsideRoot => "ref-outside-root",
+            Code::UnsupportedRef => "unsupported-ref",
+            Code::RefLoop => "ref-loop",
+            Code::DuplicateOperationId => "duplicate-operation-id",
+            Code::MessageNotInChannel => "message-not-in-channel",
+            Code::UnknownSecurityScheme => "unknown-security-scheme",
+            Code::OpaqueSchema => "opaque-schema",
+            Code::ExampleMismatch => "example-mismatch",
+        }
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One finding about a document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
     /// Error or warning.
     pub severity: Severity,
-    /// A stable kebab-case code (`unknown-field`, `unresolved-ref`, …) for tools and tests.
-    pub code: &'static str,
+    /// What kind of finding it is (serialised as `unknown-field`, `unresolved-ref`, …).
+    pub code: Code,
     /// What is wrong, in one sentence.
     pub message: String,
     /// The file, as given or relative to the entry document's folder.
@@ -46,7 +143,7 @@ impl Diagnostic {
     /// An error at a position of a file, with the source line taken from `text`.
     pub fn new(
         severity: Severity,
-        code: &'static str,
+        code: Code,
         message: impl Into<String>,
         file: &str,
         text: &str,
@@ -182,7 +279,7 @@ mod tests {
         let text = "asyncapi: 3.0.0\ninfo:\n  titel: x\n";
         let d = Diagnostic::new(
             Severity::Error,
-            "unknown-field",
+            Code::UnknownField,
             "unknown field `titel` in the Info Object",
             "spec.yaml",
             text,
@@ -196,6 +293,17 @@ mod tests {
             "error[unknown-field]: unknown field `titel` in the Info Object\n --> spec.yaml:3:3 (#/info/titel)\n  |\n3 |   titel: x\n  |   ^\n  = help: did you mean `title`?\n"
         );
         assert!(d.render(true).contains("\u{1b}["));
+    }
+
+    #[test]
+    fn codes_serialise_to_their_strings() {
+        for code in Code::ALL {
+            assert_eq!(
+                serde_json::to_value(code).unwrap(),
+                serde_json::Value::String(code.as_str().to_string())
+            );
+        }
+        assert_eq!(Code::ExampleMismatch.to_string(), "example-mismatch");
     }
 
     #[test]

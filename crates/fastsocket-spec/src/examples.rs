@@ -20,7 +20,7 @@ use fastsocket_ir::{Api, JsonType, Location, Schema, TypeBody, TypeId, TypeSpace
 use jsonschema::{Draft, ValidationError, ValidationOptions, Validator};
 use serde_json::{Number, Value};
 
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::{Code, Diagnostic, Severity};
 use crate::sources::Sources;
 
 /// Values printed in full in a reason; longer ones are called "the value".
@@ -459,7 +459,7 @@ fn reason(error: &ValidationError<'_>) -> String {
 fn located(at: &Location, message: String, source_line: Option<String>) -> Diagnostic {
     Diagnostic {
         severity: Severity::Warning,
-        code: "example-mismatch",
+        code: Code::ExampleMismatch,
         message,
         file: at.file.clone(),
         line: at.line,

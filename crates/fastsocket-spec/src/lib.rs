@@ -19,6 +19,6 @@ pub mod pointer;
 pub mod sources;
 pub mod syntax;
 
-pub use diag::{Diagnostic, Severity};
+pub use diag::{Code, Diagnostic, Severity};
 pub use load::{LoadError, Loaded, Report, load};
 pub use sources::{Input, LoadOptions};

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use fastsocket_ir::Api;
 
 use crate::check::{self, Finding, RefSite, Shape, SpecVersion};
-use crate::diag::{self, Diagnostic, Severity};
+use crate::diag::{self, Code, Diagnostic, Severity};
 use crate::examples;
 use crate::lower;
 use crate::node::Node;
@@ -100,8 +100,25 @@ pub fn load(input: &Input, options: &LoadOptions) -> Result<Loaded, LoadError> {
     let (mut api, more) = lower::lower(&sources, version);
     diagnostics.extend(more);
     // Examples that do not match their own schemas: warnings, and `valid: false` for emitters.
-    diagnostics.extend(examples::check_examples(&mut api, &sources));
+    let mut mismatches = examples::check_examples(&mut api, &sources);
+    if options.strict {
+        for d in &mut mismatches {
+            strict(d);
+        }
+    }
+    diagnostics.extend(mismatches);
     finish(diagnostics, Some(api))
+}
+
+/// Under [`LoadOptions::strict`], an example that does not match its schema is an error.
+fn strict(d: &mut Diagnostic) {
+    if d.code == Code::ExampleMismatch {
+        d.severity = Severity::Error;
+        d.help = Some(format!(
+            "{} (strict: examples that do not match their schema are errors)",
+            d.help.as_deref().unwrap_or("fix the example or the schema")
+        ));
+    }
 }
 
 /// Reads `asyncapi` and says which line of the spec the document follows.
@@ -113,7 +130,14 @@ fn detect_version(
     let error = |message: String, help: &str, node: &Node, pointer: &str| {
         Box::new(
             sources
-                .diagnostic(Severity::Error, "version", message, file, node.pos, pointer)
+                .diagnostic(
+                    Severity::Error,
+                    Code::Version,
+                    message,
+                    file,
+                    node.pos,
+                    pointer,
+                )
                 .with_help(Some(help.to_string())),
         )
     };
@@ -230,14 +254,14 @@ fn check_all(sources: &Sources, version: SpecVersion, root: &Node, out: &mut Vec
 }
 
 /// A stable code for a structural finding, from the wording the checker uses.
-fn code_of(message: &str) -> &'static str {
+fn code_of(message: &str) -> Code {
     if message.starts_with("unknown field") {
-        "unknown-field"
+        Code::UnknownField
     } else if message.starts_with("missing required") {
-        "missing-field"
+        Code::MissingField
     } else if message.contains("duplicate") {
-        "duplicate"
+        Code::Duplicate
     } else {
-        "invalid-value"
+        Code::InvalidValue
     }
 }

@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
-use crate::diag::{Diagnostic, Severity, did_you_mean};
+use crate::diag::{Code, Diagnostic, Severity, did_you_mean};
 use crate::node::{Kind, Node, Pos};
 use crate::pointer;
 use crate::syntax::{self, Format};
@@ -20,13 +20,15 @@ const MAX_REF_NESTING: usize = 64;
 pub struct FileId(pub u32);
 
 /// Options for reading a document and the files it references.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LoadOptions {
     /// Files reached through `$ref` must lie under this folder. Default: the nearest ancestor of the entry document
     /// holding `.git` or `fastsocket.toml`, else the entry document's folder.
     pub ref_root: Option<PathBuf>,
     /// `http(s)` URL prefixes served from local folders instead of the network (which is never used).
     pub url_map: Vec<(String, PathBuf)>,
+    /// Examples that do not match their schema are errors (the document does not load) instead of warnings.
+    pub strict: bool,
 }
 
 /// What to read.
@@ -103,7 +105,7 @@ pub struct Resolved<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RefError {
     /// A stable code.
-    pub code: &'static str,
+    pub code: Code,
     /// What went wrong.
     pub message: String,
     /// What would fix it.
@@ -217,7 +219,7 @@ impl Sources {
     pub fn diagnostic(
         &self,
         severity: Severity,
-        code: &'static str,
+        code: Code,
         message: impl Into<String>,
         file: FileId,
         pos: Pos,
@@ -261,9 +263,9 @@ impl Sources {
                 Severity::Warning
             };
             let code = if issue.fatal {
-                "syntax"
+                Code::Syntax
             } else {
-                "duplicate-key"
+                Code::DuplicateKey
             };
             self.diagnostics.push(
                 Diagnostic::new(
@@ -392,7 +394,7 @@ impl Sources {
         let local = location.strip_prefix("file://").unwrap_or(location);
         if local.contains("://") || local.starts_with("urn:") {
             return Err(RefError {
-                code: "unsupported-ref",
+                code: Code::UnsupportedRef,
                 message: format!("`$ref: {reference}` uses a scheme fastsocket-gen does not read"),
                 help: Some("use a relative file path or a `#/…` pointer".to_string()),
             });
@@ -427,7 +429,7 @@ impl Sources {
     ) -> Result<Resolved<'_>, RefError> {
         if depth > MAX_REF_NESTING {
             return Err(RefError {
-                code: "ref-loop",
+                code: Code::RefLoop,
                 message: format!(
                     "`$ref: {reference}` passes through more than {MAX_REF_NESTING} nested references (a loop?)"
                 ),
@@ -438,7 +440,7 @@ impl Sources {
             RefPlace::SameFile(fragment) => (from, fragment),
             RefPlace::Remote(url) => {
                 return Err(RefError {
-                    code: "remote-ref",
+                    code: Code::RemoteRef,
                     message: format!(
                         "`$ref: {reference}` points to `{url}`, which is not fetched (fastsocket-gen never uses the network)"
                     ),
@@ -452,7 +454,7 @@ impl Sources {
                 let key = normalize(&path);
                 let Some(&id) = self.by_key.get(&key) else {
                     return Err(RefError {
-                        code: "unresolved-ref",
+                        code: Code::UnresolvedRef,
                         message: format!(
                             "`$ref: {reference}`: the file `{}` was not read",
                             self.shown_path(&key)
@@ -469,9 +471,9 @@ impl Sources {
                         };
                         return Err(RefError {
                             code: if reason.contains("outside the folder") {
-                                "ref-outside-root"
+                                Code::RefOutsideRoot
                             } else {
-                                "unresolved-ref"
+                                Code::UnresolvedRef
                             },
                             message: format!("`$ref: {reference}`: {reason}"),
                             help,
@@ -482,18 +484,18 @@ impl Sources {
             }
         };
         let tokens = pointer::parse_fragment(&fragment).map_err(|message| RefError {
-            code: "invalid-ref",
+            code: Code::InvalidRef,
             message: format!("`$ref: {reference}`: {message}"),
             help: Some("escape `/` in a key as `~1` and `~` as `~0`".to_string()),
         })?;
         let source = self.file(file).ok_or_else(|| RefError {
-            code: "unresolved-ref",
+            code: Code::UnresolvedRef,
             message: format!("`$ref: {reference}`: the file could not be read"),
             help: None,
         })?;
         let Some(root) = &source.root else {
             return Err(RefError {
-                code: "unresolved-ref",
+                code: Code::UnresolvedRef,
                 message: format!(
                     "`$ref: {reference}`: `{}` is not valid YAML or JSON",
                     source.display
@@ -543,7 +545,7 @@ impl Sources {
                     .map(|entries| entries.iter().map(|(k, _)| k.text.as_str()).collect())
                     .unwrap_or_default();
                 return Err(RefError {
-                    code: "unresolved-ref",
+                    code: Code::UnresolvedRef,
                     message: format!(
                         "`$ref: {reference}`: no `{token}` under {parent_shown}{in_file}"
                     ),
@@ -583,7 +585,7 @@ impl Sources {
                     .map(|(f, p)| format!("{}#{p}", self.display(*f)))
                     .collect();
                 return Err(RefError {
-                    code: "ref-loop",
+                    code: Code::RefLoop,
                     message: format!("`$ref` loop with nothing in between: {}", chain.join(" → ")),
                     help: Some("one of these `$ref`s must point at a real definition".to_string()),
                 });
@@ -630,7 +632,7 @@ fn decode_path(path: &str) -> Result<String, RefError> {
         .decode_utf8()
         .map(|s| s.into_owned())
         .map_err(|_| RefError {
-            code: "invalid-ref",
+            code: Code::InvalidRef,
             message: format!("`{path}` is not valid UTF-8 once percent-decoded"),
             help: None,
         })

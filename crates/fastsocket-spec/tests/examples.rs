@@ -25,7 +25,7 @@ fn mismatches(loaded: &Loaded) -> Vec<&Diagnostic> {
     loaded
         .report
         .warnings()
-        .filter(|d| d.code == "example-mismatch")
+        .filter(|d| d.code == fastsocket_spec::Code::ExampleMismatch)
         .collect()
 }
 
@@ -86,6 +86,36 @@ fn one_valid_and_one_invalid_example() {
     let dump = serde_json::to_value(&loaded.api.messages[0].examples).unwrap();
     assert_eq!(dump[0].get("valid"), None);
     assert_eq!(dump[1]["valid"], json!(false));
+}
+
+#[test]
+fn under_strict_a_mismatching_example_is_an_error_the_loader_reports() {
+    let text = doc(concat!(
+        "      payload: {type: integer, minimum: 0}\n",
+        "      examples:\n",
+        "        - name: ok\n",
+        "          payload: 1\n",
+        "        - name: bad\n",
+        "          payload: -1\n",
+    ));
+    let input = Input::Text {
+        name: "spec.yaml".into(),
+        text,
+    };
+    let strict = LoadOptions {
+        strict: true,
+        ..Default::default()
+    };
+    let Err(fastsocket_spec::LoadError::Invalid(report)) = load(&input, &strict) else {
+        panic!("a strict load of a mismatching example must fail");
+    };
+    let errors: Vec<&Diagnostic> = report.errors().collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].code, fastsocket_spec::Code::ExampleMismatch);
+    assert!(errors[0].help.as_deref().unwrap().contains("strict"));
+    // Without `strict` the same document loads, with the warning.
+    let loaded = load(&input, &LoadOptions::default()).unwrap();
+    assert_eq!(mismatches(&loaded).len(), 1);
 }
 
 #[test]

@@ -51,7 +51,7 @@ fn json_is_detected_by_content_not_extension() {
 fn mapped_urls_are_served_from_a_local_folder() {
     let spec = manifest_dir().join("tests/fixtures/valid/mapped-url.yaml");
     let unmapped = errors_of(load(&Input::Path(spec.clone()), &LoadOptions::default()));
-    assert_eq!(unmapped[0].code, "remote-ref");
+    assert_eq!(unmapped[0].code, fastsocket_spec::Code::RemoteRef);
     assert!(
         unmapped[0]
             .help
@@ -82,7 +82,7 @@ fn refs_outside_the_root_are_refused_and_name_the_flag() {
     let errors = errors_of(load(&Input::Path(spec), &LoadOptions::default()));
     assert_eq!(errors.len(), 2, "{errors:#?}");
     for e in &errors {
-        assert_eq!(e.code, "ref-outside-root");
+        assert_eq!(e.code, fastsocket_spec::Code::RefOutsideRoot);
         assert!(e.help.as_deref().unwrap().contains("--ref-root"));
     }
 }
@@ -123,7 +123,7 @@ fn ref_root_defaults_to_the_folder_with_fastsocket_toml() {
         &Input::Path(dir.join("api/spec.yaml")),
         &LoadOptions::default(),
     ));
-    assert_eq!(errors[0].code, "ref-outside-root");
+    assert_eq!(errors[0].code, fastsocket_spec::Code::RefOutsideRoot);
 
     let options = LoadOptions {
         ref_root: Some(dir.clone()),

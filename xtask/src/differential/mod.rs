@@ -797,6 +797,7 @@ pub fn run(args: &DifferentialArgs) -> anyhow::Result<bool> {
         let options = LoadOptions {
             ref_root: Some(dir.clone()),
             url_map: Vec::new(),
+            strict: false,
         };
         let mut loaded = Vec::new();
         for entry in crate::corpus::entries(&dir)? {

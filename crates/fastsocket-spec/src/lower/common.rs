@@ -8,7 +8,7 @@ use fastsocket_ir::{
 
 use super::{At, Lowerer};
 use crate::check::SpecVersion;
-use crate::diag::Severity;
+use crate::diag::{Code, Severity};
 use crate::node::Node;
 use crate::pointer;
 
@@ -160,7 +160,7 @@ impl<'a> Lowerer<'a> {
                             // The official 2.0.0 examples do this, and parsers accept them: warn, don't refuse.
                             self.report(
                                 Severity::Warning,
-                                "unknown-security-scheme",
+                                Code::UnknownSecurityScheme,
                                 scopes.clone(),
                                 format!("security scheme `{key}` is not defined under `components.securitySchemes`; the requirement is ignored"),
                                 crate::diag::did_you_mean(key, self.security_schemes.iter().map(|s| s.key.as_str())),

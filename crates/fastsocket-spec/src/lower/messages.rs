@@ -5,7 +5,7 @@ use fastsocket_ir::{CorrelationId, Message, MessageExample, MessageId, Names};
 
 use super::schema::{Hint, is_json_schema_format};
 use super::{At, Lowerer};
-use crate::diag::Severity;
+use crate::diag::{Code, Severity};
 use crate::node::{Kind, Node};
 use crate::pointer;
 
@@ -147,7 +147,7 @@ impl<'a> Lowerer<'a> {
             Some(f) if !is_json_schema_format(f) => {
                 self.report(
                     Severity::Warning,
-                    "opaque-schema",
+                    Code::OpaqueSchema,
                     at.clone(),
                     format!("schema format `{f}` is not JSON Schema; the payload is kept as written, without a typed model or validation"),
                     Some("use an AsyncAPI/JSON Schema payload to get generated types".to_string()),

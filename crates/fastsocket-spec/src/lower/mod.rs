@@ -19,7 +19,7 @@ use fastsocket_ir::{
 use typed_arena::Arena;
 
 use crate::check::SpecVersion;
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::{Code, Diagnostic, Severity};
 use crate::node::{Node, Pos};
 use crate::sources::{FileId, RefError, Sources};
 
@@ -154,7 +154,7 @@ impl<'a> Lowerer<'a> {
     pub fn report(
         &mut self,
         severity: Severity,
-        code: &'static str,
+        code: Code,
         at: At<'_>,
         message: String,
         help: Option<String>,

@@ -9,7 +9,7 @@ use fastsocket_ir::{Action, ChannelId, Names, Operation, Parameter};
 use super::common::strings;
 use super::schema::Hint;
 use super::{At, Lowerer};
-use crate::diag::Severity;
+use crate::diag::{Code, Severity};
 
 impl<'a> Lowerer<'a> {
     pub fn lower_v2(&mut self, root: At<'a>) {
@@ -43,7 +43,7 @@ impl<'a> Lowerer<'a> {
                         let line = first.node.pos.line;
                         self.report(
                             Severity::Error,
-                            "duplicate-operation-id",
+                            Code::DuplicateOperationId,
                             op_at.get("operationId").unwrap_or(op_at.clone()),
                             format!("operationId `{id}` is already used (line {line})"),
                             Some("operationIds must be unique in a document".to_string()),

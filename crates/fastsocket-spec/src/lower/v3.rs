@@ -5,7 +5,7 @@ use fastsocket_ir::{Action, ChannelId, MessageId, Names, Operation, Parameter, R
 
 use super::common::strings;
 use super::{At, Lowerer};
-use crate::diag::Severity;
+use crate::diag::{Code, Severity};
 use crate::pointer;
 
 impl<'a> Lowerer<'a> {
@@ -156,7 +156,7 @@ impl<'a> Lowerer<'a> {
                     .unwrap_or_default();
                 self.report(
                     Severity::Error,
-                    "message-not-in-channel",
+                    Code::MessageNotInChannel,
                     item,
                     format!("message `{message_key}` of `{owner}` is not one of the messages of its {what} `{channel_key}`"),
                     Some(format!("point at `#/channels/{}/messages/…` or add the message to the channel", pointer::escape(&channel_key))),
