@@ -19,15 +19,18 @@ pub enum ErrorCode {
     NotImplemented,
     /// The namespace declares no such inbound event.
     UnknownEvent,
-    /// A handler refused the client ([`HandlerError::unauthorized`]).
+    /// The event needs credentials the client did not connect with (the operation's security), or a handler
+    /// refused the client ([`HandlerError::unauthorized`]).
     Unauthorized,
+    /// The client's credentials passed but lack a scope the event's operation requires.
+    Forbidden,
     /// The server failed (a handler error, a panic); the message stays generic, the cause is in the server log.
     Internal,
 }
 
 impl ErrorCode {
     /// The wire name: `validation_failed`, `payload_too_large`, `not_implemented`, `unknown_event`,
-    /// `unauthorized`, `internal`.
+    /// `unauthorized`, `forbidden`, `internal`.
     pub const fn as_str(self) -> &'static str {
         match self {
             ErrorCode::ValidationFailed => "validation_failed",
@@ -35,6 +38,7 @@ impl ErrorCode {
             ErrorCode::NotImplemented => "not_implemented",
             ErrorCode::UnknownEvent => "unknown_event",
             ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
             ErrorCode::Internal => "internal",
         }
     }
@@ -268,6 +272,7 @@ mod tests {
             ErrorCode::NotImplemented,
             ErrorCode::UnknownEvent,
             ErrorCode::Unauthorized,
+            ErrorCode::Forbidden,
             ErrorCode::Internal,
         ] {
             assert_eq!(

@@ -56,8 +56,8 @@ mod spec;
 mod static_files;
 
 pub use auth::{
-    AUTH_TOKENS_ENV, AuthError, Authenticator, Credentials, KeyLocation, Principal, Scheme,
-    SchemeKind, Secret, Security, TokenList,
+    AUTH_TOKENS_ENV, AuthError, Authenticator, Credentials, KeyLocation, Principal, Requirement,
+    Scheme, SchemeKind, SchemeUse, Secret, Security, TokenList,
 };
 pub use config::{
     DEFAULT_CORS_ORIGINS, DEFAULT_LOG_FILTER, DEFAULT_MAX_MESSAGE_BYTES, LogFormat, ServerConfig,

@@ -101,6 +101,7 @@ pub async fn serve<A: Authenticator>(
         Arc::new(authenticator),
     );
     register(&app);
+    app.check_schemes();
 
     let mut api = Router::new().route("/healthz", get(healthz)).route(
         "/asyncapi.json",
