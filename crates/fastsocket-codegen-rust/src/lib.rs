@@ -159,7 +159,7 @@ pub fn generate(api: &Api, options: &RustOptions) -> Result<Output, EmitError> {
         ));
         output.files.push(rust_file(
             ".env.example",
-            user_files::env_example(),
+            user_files::env_example(&context),
             Owner::User,
         ));
         output.files.push(server);

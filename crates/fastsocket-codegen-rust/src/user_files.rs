@@ -118,8 +118,70 @@ pub fn handlers_rs(namespaces: &[Namespace]) -> String {
     out
 }
 
-pub fn env_example() -> String {
-    "# Copy to `.env` and adjust. Flags override the environment; the environment overrides `.env`.\nFASTSOCKET_HOST=127.0.0.1\nFASTSOCKET_PORT=3000\n# Largest message accepted, in bytes (default 1 MiB).\nFASTSOCKET_MAX_MESSAGE_BYTES=1048576\n# Browser origins allowed to connect (comma-separated).\nFASTSOCKET_CORS_ORIGINS=http://localhost:5173,http://127.0.0.1:5173\n# Credentials the default authenticator accepts (comma-separated; `user:password` for basic auth).\nFASTSOCKET_AUTH_TOKENS=\n# Log filter (tracing's EnvFilter syntax) and format (text or json).\nRUST_LOG=info\nFASTSOCKET_LOG_FORMAT=text\n# A built web client to serve at / beside the API (a Vite `dist/` folder holding index.html; flag `--static`).\n# FASTSOCKET_STATIC_DIR=../client/dist\n".to_string()
+/// The security schemes the server's events and namespaces use, in document order, each with the variable
+/// its credentials are read from by the default authenticator (`FASTSOCKET_AUTH_TOKENS_<KEY>`).
+pub fn token_variables<'a>(
+    api: &'a Api,
+    namespaces: &[Namespace],
+) -> Vec<(&'a fastsocket_ir::SecurityScheme, String)> {
+    let mut used: Vec<&str> = Vec::new();
+    for ns in namespaces {
+        let events = ns.inbound.iter().chain(&ns.outbound);
+        let keys = events
+            .flat_map(|e| &e.security)
+            .flat_map(|r| &r.schemes)
+            .map(|u| u.scheme.as_str())
+            .chain(ns.security.iter().flatten().map(String::as_str));
+        for key in keys {
+            if !used.contains(&key) {
+                used.push(key);
+            }
+        }
+    }
+    api.security_schemes
+        .iter()
+        .filter(|s| used.contains(&s.key.as_str()))
+        .map(|s| (s, fastsocket::env_names::auth_tokens_env(&s.key)))
+        .collect()
+}
+
+/// What an entry of a scheme's list is: `user:password` for basic and `userPassword`, a token otherwise.
+fn entry_kind(scheme: &fastsocket_ir::SecurityScheme) -> &'static str {
+    let basic = scheme.scheme_type == "userPassword"
+        || (scheme.scheme_type == "http"
+            && scheme
+                .scheme
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case("basic")));
+    if basic { "user:password" } else { "token" }
+}
+
+/// The `.env.example` lines of the per-scheme credential variables (commented out: a variable that is set,
+/// even empty, replaces `FASTSOCKET_AUTH_TOKENS` for its scheme).
+fn env_token_lines(vars: &[(&fastsocket_ir::SecurityScheme, String)]) -> String {
+    let mut out = String::new();
+    for (scheme, var) in vars {
+        let scopes = if matches!(scheme.scheme_type.as_str(), "oauth2" | "openIdConnect") {
+            ", each followed by the scopes it grants"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "# `{}` ({}): entries `{}`{scopes}.\n# {var}=",
+            scheme.key,
+            scheme.scheme_type,
+            entry_kind(scheme)
+        );
+    }
+    out
+}
+
+pub fn env_example(cx: &Context<'_>) -> String {
+    let vars = token_variables(cx.api, cx.namespaces.unwrap_or_default());
+    let head = "# Copy to `.env` and adjust. Flags override the environment; the environment overrides `.env`.\nFASTSOCKET_HOST=127.0.0.1\nFASTSOCKET_PORT=3000\n# Largest message accepted, in bytes (default 1 MiB).\nFASTSOCKET_MAX_MESSAGE_BYTES=1048576\n# Browser origins allowed to connect (comma-separated).\nFASTSOCKET_CORS_ORIGINS=http://localhost:5173,http://127.0.0.1:5173\n# Credentials the default authenticator accepts, comma-separated: a secret (`user:password` for basic and\n# userPassword schemes, a token otherwise), optionally followed by the scopes it grants (`tok-1 read write`).\n# Every scheme without a variable of its own below reads this list.\nFASTSOCKET_AUTH_TOKENS=\n";
+    let tail = "# Log filter (tracing's EnvFilter syntax) and format (text or json).\nRUST_LOG=info\nFASTSOCKET_LOG_FORMAT=text\n# A built web client to serve at / beside the API (a Vite `dist/` folder holding index.html; flag `--static`).\n# FASTSOCKET_STATIC_DIR=../client/dist\n";
+    format!("{head}{}{tail}", env_token_lines(&vars))
 }
 
 pub fn readme(cx: &Context<'_>, map: &TypeMap<'_>) -> String {
@@ -168,8 +230,24 @@ pub fn readme(cx: &Context<'_>, map: &TypeMap<'_>) -> String {
         }
         let _ = writeln!(
             out,
-            "\nErrors come back in one shape, as the ack's argument or as an `exception` event:\n`{{\"error\": {{\"code\": \"validation_failed\", \"message\": \"…\", \"details\": [{{\"path\": \"/text\", \"message\": \"…\"}}]}}}}`\n(codes: `validation_failed`, `not_implemented`, `unknown_event`, `unauthorized`, `internal`, `payload_too_large`).\n\nConfiguration: see `.env.example`."
+            "\nErrors come back in one shape, as the ack's argument or as an `exception` event:\n`{{\"error\": {{\"code\": \"validation_failed\", \"message\": \"…\", \"details\": [{{\"path\": \"/text\", \"message\": \"…\"}}]}}}}`\n(codes: `validation_failed`, `not_implemented`, `unknown_event`, `unauthorized`, `forbidden`, `internal`, `payload_too_large`).\n\nConfiguration: see `.env.example`."
         );
+        let vars = token_variables(api, namespaces);
+        if !vars.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n## Credentials\n\nEach event is checked against its own operation's security (`unauthorized`, or `forbidden` for a\nmissing scope). The default authenticator reads each scheme's credentials from its variable, else from\n`FASTSOCKET_AUTH_TOKENS`; entries are comma-separated, each a secret followed by the scopes it grants.\n\n| scheme | type | variable | entries |\n| --- | --- | --- | --- |"
+            );
+            for (scheme, var) in &vars {
+                let _ = writeln!(
+                    out,
+                    "| `{}` | {} | `{var}` | `{}` |",
+                    scheme.key,
+                    scheme.scheme_type,
+                    entry_kind(scheme)
+                );
+            }
+        }
     }
     out
 }

@@ -12,6 +12,10 @@ pub const DEFAULT_CORS_ORIGINS: &[&str] = &["http://localhost:5173", "http://127
 /// The log filter used when `RUST_LOG` is not set.
 pub const DEFAULT_LOG_FILTER: &str = "info,socketioxide=warn,engineioxide=warn";
 
+/// Crates that log handshakes and packets (the `auth` payload, headers, query strings: credentials) below
+/// `warn`: they stay at `warn` unless `RUST_LOG` names them (`RUST_LOG=debug,socketioxide=debug`).
+pub const QUIET_TARGETS: &[&str] = &["socketioxide", "engineioxide"];
+
 /// How logs are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum LogFormat {
@@ -57,6 +61,9 @@ pub struct ServerConfig {
     /// and `index.html` for client-side routes. It must hold `index.html`. The Socket.IO path and the HTTP
     /// endpoints keep priority over its files.
     pub static_dir: Option<PathBuf>,
+    /// Whether `GET /asyncapi.json` serves the document (`FASTSOCKET_ASYNCAPI_JSON`, flag `--asyncapi-json`;
+    /// default `true`). Turn it off when the API's description is not for everyone who can reach the port.
+    pub asyncapi_json: bool,
 }
 
 impl Default for ServerConfig {
@@ -77,6 +84,7 @@ impl Default for ServerConfig {
             max_buffer_size: 256,
             shutdown_timeout: Duration::from_secs(10),
             static_dir: None,
+            asyncapi_json: true,
         }
     }
 }
@@ -117,6 +125,16 @@ pub(crate) struct ServeArgs {
     /// A built web client (e.g. a Vite `dist/` folder) to serve at `/`, with `index.html` for client routes.
     #[arg(long = "static", env = "FASTSOCKET_STATIC_DIR", value_name = "DIR")]
     static_dir: Option<PathBuf>,
+    /// Serve the AsyncAPI document at `GET /asyncapi.json` (`false` turns it off).
+    #[arg(
+        long = "asyncapi-json",
+        env = "FASTSOCKET_ASYNCAPI_JSON",
+        value_name = "BOOL",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    asyncapi_json: bool,
 }
 
 impl ServeArgs {
@@ -133,6 +151,7 @@ impl ServeArgs {
                 .collect(),
             log_format: self.log_format,
             static_dir: self.static_dir,
+            asyncapi_json: self.asyncapi_json,
             ..ServerConfig::default()
         }
     }
@@ -155,12 +174,10 @@ pub(crate) enum Command {
     Spec,
 }
 
-/// Installs the global tracing subscriber: `RUST_LOG` (default [`DEFAULT_LOG_FILTER`]) in `format`. Does
-/// nothing when a subscriber is already installed.
+/// Installs the global tracing subscriber: `RUST_LOG` (default [`DEFAULT_LOG_FILTER`]) in `format`, with the
+/// [`QUIET_TARGETS`] kept at `warn` unless it names them. Does nothing when a subscriber is already installed.
 pub fn init_logging(format: LogFormat) {
-    use tracing_subscriber::EnvFilter;
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER));
+    let filter = log_filter(std::env::var("RUST_LOG").ok().as_deref());
     // Colours only on a terminal: logs sent to files and collectors must stay plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
@@ -173,10 +190,64 @@ pub fn init_logging(format: LogFormat) {
     };
 }
 
+/// The filter for a `RUST_LOG` value (`None` or invalid: [`DEFAULT_LOG_FILTER`]), [`QUIET_TARGETS`] it does
+/// not name set to `warn`.
+fn log_filter(rust_log: Option<&str>) -> tracing_subscriber::EnvFilter {
+    use tracing_subscriber::EnvFilter;
+    let spec = rust_log
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or(DEFAULT_LOG_FILTER);
+    let (mut filter, spec) = match EnvFilter::try_new(spec) {
+        Ok(filter) => (filter, spec),
+        Err(_) => (EnvFilter::new(DEFAULT_LOG_FILTER), DEFAULT_LOG_FILTER),
+    };
+    for target in QUIET_TARGETS {
+        if !spec.contains(target)
+            && let Ok(directive) = format!("{target}=warn").parse()
+        {
+            filter = filter.add_directive(directive);
+        }
+    }
+    filter
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use clap::Parser;
+
+    #[test]
+    fn chatty_crates_stay_at_warn_unless_named() {
+        let shown = log_filter(Some("debug")).to_string();
+        assert!(shown.contains("socketioxide=warn"), "{shown}");
+        assert!(shown.contains("engineioxide=warn"), "{shown}");
+        let shown = log_filter(Some("debug,socketioxide=trace")).to_string();
+        assert!(shown.contains("socketioxide=trace"), "{shown}");
+        assert!(!shown.contains("socketioxide=warn"), "{shown}");
+        assert!(shown.contains("engineioxide=warn"), "{shown}");
+        let shown = log_filter(None).to_string();
+        assert!(shown.contains("socketioxide=warn"), "{shown}");
+        // An invalid value falls back to the default rather than logging everything.
+        let shown = log_filter(Some("socketioxide=loud")).to_string();
+        assert!(shown.contains("socketioxide=warn"), "{shown}");
+    }
+
+    #[test]
+    fn the_spec_endpoint_can_be_turned_off() {
+        for (value, expected) in [
+            ("false", false),
+            ("off", false),
+            ("0", false),
+            ("true", true),
+        ] {
+            let Some(Command::Serve(args)) = parse(&["serve", "--asyncapi-json", value]).command
+            else {
+                panic!("serve expected");
+            };
+            assert_eq!(args.into_config().asyncapi_json, expected, "{value}");
+        }
+        assert!(ServerConfig::default().asyncapi_json);
+    }
 
     fn parse(args: &[&str]) -> Cli {
         Cli::try_parse_from(std::iter::once("server").chain(args.iter().copied())).unwrap()

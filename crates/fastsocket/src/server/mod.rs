@@ -60,8 +60,8 @@ pub use auth::{
     Scheme, SchemeKind, SchemeUse, Secret, Security, TokenList,
 };
 pub use config::{
-    DEFAULT_CORS_ORIGINS, DEFAULT_LOG_FILTER, DEFAULT_MAX_MESSAGE_BYTES, LogFormat, ServerConfig,
-    init_logging,
+    DEFAULT_CORS_ORIGINS, DEFAULT_LOG_FILTER, DEFAULT_MAX_MESSAGE_BYTES, LogFormat, QUIET_TARGETS,
+    ServerConfig, init_logging,
 };
 pub use context::{Context, Emitter, SEEN_KEYS_PER_SOCKET};
 pub use error::{EmitError, ErrorBody, ErrorCode, ErrorEnvelope, HandlerError};
@@ -69,6 +69,7 @@ pub use namespace::{App, EXCEPTION_EVENT, NamespaceBuilder};
 pub use params::{NamespaceParams, decode_param};
 pub use serve::{ServerHandle, run, serve};
 pub use spec::{Direction, EventInfo, ServerSpec};
+pub use static_files::CONTENT_SECURITY_POLICY;
 
 /// The socketioxide crate this runtime is built on (escape hatches: [`App::io`], [`Context::socket`]).
 pub use socketioxide;

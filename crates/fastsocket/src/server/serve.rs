@@ -103,15 +103,18 @@ pub async fn serve<A: Authenticator>(
     register(&app);
     app.check_schemes();
 
-    let mut api = Router::new().route("/healthz", get(healthz)).route(
-        "/asyncapi.json",
-        get(move || async move {
-            (
-                [(header::CONTENT_TYPE, "application/json")],
-                spec.asyncapi_json,
-            )
-        }),
-    );
+    let mut api = Router::new().route("/healthz", get(healthz));
+    if config.asyncapi_json {
+        api = api.route(
+            "/asyncapi.json",
+            get(move || async move {
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    spec.asyncapi_json,
+                )
+            }),
+        );
+    }
     if let Some(site) = &site {
         let site = site.clone();
         api = api.fallback(move |request: axum::extract::Request| {
@@ -126,7 +129,7 @@ pub async fn serve<A: Authenticator>(
         .fallback_service(api)
         .layer(io_layer)
         .layer(cors)
-        .layer(TraceLayer::new_for_http());
+        .layer(TraceLayer::new_for_http().make_span_with(request_span));
 
     let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port)).await?;
     let addr = listener.local_addr()?;
@@ -160,6 +163,16 @@ pub async fn serve<A: Authenticator>(
             shutdown_timeout: config.shutdown_timeout,
         },
     ))
+}
+
+/// The span of one HTTP request: method and path, never the query string (API keys may travel in it, e.g.
+/// `?api_key=…` on the Socket.IO handshake) nor headers.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    tracing::debug_span!(
+        "request",
+        method = %request.method(),
+        path = request.uri().path(),
+    )
 }
 
 async fn healthz() -> impl IntoResponse {
