@@ -64,6 +64,9 @@ pub struct ServerConfig {
     /// Whether `GET /asyncapi.json` serves the document (`FASTSOCKET_ASYNCAPI_JSON`, flag `--asyncapi-json`;
     /// default `true`). Turn it off when the API's description is not for everyone who can reach the port.
     pub asyncapi_json: bool,
+    /// The `Content-Security-Policy` of the static client's answers (`FASTSOCKET_STATIC_CSP`, flag
+    /// `--static-csp`; default [`CONTENT_SECURITY_POLICY`](super::CONTENT_SECURITY_POLICY)).
+    pub content_security_policy: String,
 }
 
 impl Default for ServerConfig {
@@ -85,6 +88,7 @@ impl Default for ServerConfig {
             shutdown_timeout: Duration::from_secs(10),
             static_dir: None,
             asyncapi_json: true,
+            content_security_policy: super::CONTENT_SECURITY_POLICY.to_owned(),
         }
     }
 }
@@ -135,6 +139,13 @@ pub(crate) struct ServeArgs {
         value_parser = clap::builder::BoolishValueParser::new()
     )]
     asyncapi_json: bool,
+    /// The Content-Security-Policy sent with the static client's files.
+    #[arg(
+        long = "static-csp",
+        env = "FASTSOCKET_STATIC_CSP",
+        value_name = "POLICY"
+    )]
+    static_csp: Option<String>,
 }
 
 impl ServeArgs {
@@ -152,6 +163,9 @@ impl ServeArgs {
             log_format: self.log_format,
             static_dir: self.static_dir,
             asyncapi_json: self.asyncapi_json,
+            content_security_policy: self
+                .static_csp
+                .unwrap_or_else(|| super::CONTENT_SECURITY_POLICY.to_owned()),
             ..ServerConfig::default()
         }
     }

@@ -9,15 +9,19 @@
 //!
 //! 1. a dynamic namespace's parameters (`/rooms/{roomId}`) are read and checked ([`NamespaceParams`]); a bad
 //!    one refuses the client with `connect_error` `invalid namespace `/rooms/nope`: /roomId: …`;
-//! 2. the namespace's [`Security`] is checked against the handshake ([`Authenticator`]); a refusal is a
-//!    `connect_error` starting with `unauthorized:` that says what was missing or wrong;
+//! 2. the credentials of every scheme the namespace's [`Security`] names are checked against the handshake (one
+//!    [`Authenticator`] call per scheme the client sent credentials for); the client is admitted when one
+//!    alternative passes (scopes are left to the events), or at once when the namespace has an open operation;
+//!    a refusal is a `connect_error` starting with `unauthorized:` that says what was missing or wrong;
 //! 3. the event handlers are installed, so none of the client's first events can be lost.
 //!
 //! # Dispatching an inbound event
 //!
 //! 1. A message larger than [`ServerConfig::max_message_bytes`] is answered with `payload_too_large` (one over
 //!    the [transport limit](ServerConfig::transport_limit) closes that connection; other clients never notice).
-//! 2. An event the namespace does not declare is answered with `unknown_event`.
+//! 2. An event the namespace does not declare is answered with `unknown_event`. An event whose own security
+//!    ([`NamespaceBuilder::requires`]) the credentials checked at connect do not meet is answered with
+//!    `unauthorized`, or `forbidden` when a scheme passed but the principal lacks a scope.
 //! 3. The first argument is the payload (an event sent with no argument is checked as `null`; further
 //!    arguments are ignored for now: multi-argument (tuple) payloads are not supported yet). It is checked
 //!    against its schema and decoded ([`crate::decode`]); every violation is answered with
@@ -34,11 +38,14 @@
 //! # Configuration and endpoints
 //!
 //! See [`ServerConfig`] (flags > environment > `.env` > defaults) and [`run`] (`serve`, `events`, `spec`).
-//! HTTP: `GET /healthz` (`{"status":"ok"}`), `GET /asyncapi.json`, Socket.IO at `/socket.io/`, CORS around all
+//! HTTP: `GET /healthz` (`{"status":"ok"}`), `GET /asyncapi.json` (unless [`ServerConfig::asyncapi_json`] is
+//! off), Socket.IO at `/socket.io/`, CORS around all
 //! of it. With `serve --static DIR` (`FASTSOCKET_STATIC_DIR`) a built web client is served at `/` as well:
 //! its files, `index.html` for any other path without a file extension (client-side routes), 404 for a
 //! missing `/assets/…` file; `Cache-Control: public, max-age=31536000, immutable` for the content-hashed
-//! files under `/assets/`, `no-cache` for the rest. The routes above keep priority over its files.
+//! files under `/assets/`, `no-cache` for the rest; never a dot-file or dot-folder (`/.env` is a 404);
+//! `X-Content-Type-Options: nosniff` and [`CONTENT_SECURITY_POLICY`] on every answer. The routes above keep
+//! priority over its files.
 //!
 //! # Not yet
 //!

@@ -80,7 +80,7 @@ pub async fn serve<A: Authenticator>(
     let site = config
         .static_dir
         .as_deref()
-        .map(StaticSite::open)
+        .map(|dir| StaticSite::open(dir, &config.content_security_policy))
         .transpose()?;
     let transport_limit = config.transport_limit();
     let (io_layer, io) = SocketIo::builder()

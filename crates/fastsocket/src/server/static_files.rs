@@ -23,21 +23,30 @@ const ASSETS_PREFIX: &str = "/assets/";
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// For `index.html` and other unhashed files: cached, but revalidated on every use, so a deploy shows at once.
 const NO_CACHE: &str = "no-cache";
-/// The policy sent with the static client: its own scripts, styles and images only (inline styles allowed:
-/// Vue sets `style` attributes), connections to its own origin (Socket.IO, same-origin WebSocket included),
-/// no plugins, no framing by other sites.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+/// The default policy sent with the static client (`FASTSOCKET_STATIC_CSP` replaces it): its own scripts,
+/// styles and images only, connections to its own origin (Socket.IO, same-origin WebSocket included), no
+/// plugins, no framing by other sites. Two allowances the generated Vue client needs: `'unsafe-eval'` for
+/// scripts (Ajv compiles the payload validators with `new Function`) and `'unsafe-inline'` for styles (Vue
+/// sets `style` attributes).
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
 /// A checked static folder: it exists and holds `index.html`.
 #[derive(Debug, Clone)]
 pub(crate) struct StaticSite {
     dir: PathBuf,
     index: PathBuf,
+    policy: HeaderValue,
 }
 
 impl StaticSite {
     /// Checks `dir` once at start-up, so that a typo fails the start rather than every page view.
-    pub(crate) fn open(dir: &Path) -> io::Result<StaticSite> {
+    pub(crate) fn open(dir: &Path, policy: &str) -> io::Result<StaticSite> {
+        let policy = HeaderValue::from_str(policy).map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("invalid Content-Security-Policy `{policy}`"),
+            )
+        })?;
         let dir = dir.canonicalize().map_err(|error| {
             io::Error::new(
                 error.kind(),
@@ -60,7 +69,7 @@ impl StaticSite {
                 ),
             ));
         }
-        Ok(StaticSite { dir, index })
+        Ok(StaticSite { dir, index, policy })
     }
 
     /// The folder served.
@@ -77,7 +86,7 @@ impl StaticSite {
         }
         let path = parts.uri.path().to_owned();
         if is_hidden(&path) {
-            return hardened(StatusCode::NOT_FOUND.into_response());
+            return self.hardened(StatusCode::NOT_FOUND.into_response());
         }
         // `ServeDir` refuses `..`, absolute and prefixed components (also percent-encoded) itself: such a path
         // never reaches the disk and comes back as a 404, handled like any missing file below.
@@ -96,7 +105,7 @@ impl StaticSite {
             },
             Err(_) => not_found(),
         };
-        hardened(response)
+        self.hardened(response)
     }
 }
 
@@ -149,18 +158,17 @@ fn is_hidden(path: &str) -> bool {
     })
 }
 
-/// `nosniff` and the content security policy, on every static answer.
-fn hardened(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    );
-    response
+impl StaticSite {
+    /// `nosniff` and the content security policy, on every static answer.
+    fn hardened(&self, mut response: Response) -> Response {
+        let headers = response.headers_mut();
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        headers.insert(header::CONTENT_SECURITY_POLICY, self.policy.clone());
+        response
+    }
 }
 
 #[cfg(test)]

@@ -311,3 +311,25 @@ async fn a_path_the_disk_cannot_look_up_is_a_404() {
     }
     handle.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_policy_can_be_replaced() {
+    let root = tempfile::tempdir().unwrap();
+    let site = build_site(root.path());
+    let config = ServerConfig {
+        port: 0,
+        static_dir: Some(site),
+        content_security_policy: "default-src 'none'".to_owned(),
+        ..ServerConfig::default()
+    };
+    let (addr, handle) = serve(&SPEC, config, TokenList::new(Vec::new()), |_| {})
+        .await
+        .unwrap();
+    let answer = get(addr, "/").await;
+    assert_eq!(
+        answer.header("content-security-policy"),
+        Some("default-src 'none'")
+    );
+    handle.shutdown().await.unwrap();
+    assert!(StaticSite::open(root.path().join("site").as_path(), "bad\npolicy").is_err());
+}
