@@ -184,6 +184,9 @@ pub fn run(args: &E2eArgs) -> anyhow::Result<bool> {
         "server: no unexpected panic in its log",
         check_log(&log_path, Some("shout was asked to panic")),
     );
+    if matches!(args.clients, Clients::All | Clients::Node) {
+        crate::e2e_security::run(&repo, &work, &mut tally);
+    }
     Ok(finish(&tally, started))
 }
 
@@ -206,8 +209,23 @@ fn finish(tally: &Tally, started: Instant) -> bool {
 
 /// Puts the test's handlers in place, then generates around them; checks that the generator kept them.
 fn generate(repo: &Path, crate_dir: &Path) -> anyhow::Result<()> {
-    let ours = fs::read(repo.join("tests/e2e/arena/handlers.rs"))
-        .context("reading tests/e2e/arena/handlers.rs")?;
+    generate_with(
+        repo,
+        SPEC,
+        &repo.join("tests/e2e/arena/handlers.rs"),
+        crate_dir,
+    )
+}
+
+/// [`generate`] for any spec and handlers file.
+pub(crate) fn generate_with(
+    repo: &Path,
+    spec: &str,
+    handlers_file: &Path,
+    crate_dir: &Path,
+) -> anyhow::Result<()> {
+    let ours =
+        fs::read(handlers_file).with_context(|| format!("reading {}", handlers_file.display()))?;
     let handlers = crate_dir.join("src/handlers.rs");
     fs::create_dir_all(crate_dir.join("src"))?;
     // Written only when it differs, so that an unchanged test does not rebuild the server.
@@ -225,7 +243,7 @@ fn generate(repo: &Path, crate_dir: &Path) -> anyhow::Result<()> {
             "--",
             "rust",
             "--force",
-            SPEC,
+            spec,
             "-o",
         ])
         .arg(crate_dir)
@@ -377,9 +395,10 @@ impl Server {
             .args(args)
             // The crate folder holds no `.env`: only what is set here counts.
             .current_dir(crate_dir)
-            .envs(env.iter().map(|(k, v)| (k, v)))
             .env("FASTSOCKET_LOG_FORMAT", "text")
             .env("RUST_LOG", "info,socketioxide=warn,engineioxide=warn")
+            // After the defaults: a caller may set `RUST_LOG` itself.
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .env("NO_COLOR", "1")
             .env("RUST_BACKTRACE", "0")
             .stdin(Stdio::null())

@@ -8,6 +8,7 @@ mod chat_interop;
 mod corpus;
 mod differential;
 mod e2e;
+mod e2e_security;
 mod emit_rust;
 mod examples;
 mod vue;

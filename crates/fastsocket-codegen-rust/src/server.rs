@@ -4,7 +4,7 @@
 //! Everything socket-related happens in the runtime (`fastsocket::server`); this module only says, in types, what
 //! the document says.
 
-use fastsocket_ir::{Api, SecurityScheme, TypeBody, TypeId};
+use fastsocket_ir::{Api, SecurityRequirement, SecurityScheme, TypeBody, TypeId};
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
@@ -174,9 +174,21 @@ fn namespace_module(api: &Api, map: &TypeMap<'_>, ns: &Namespace) -> TokenStream
             }
         }
     });
+    // Without any secured operation every event is open, as the namespace is: no per-event security to state.
+    let secured = ns
+        .inbound
+        .iter()
+        .chain(&ns.outbound)
+        .any(|e| !e.security.is_empty());
     let registrations = ns.inbound.iter().map(|event| {
         let method = format_ident!("{}", event.method);
         let name = &event.name;
+        let requires = if secured {
+            let security = requirements(api, &event.security);
+            quote!(let namespace = namespace.requires(#name, #security);)
+        } else {
+            quote!()
+        };
         let payload = model_type(map, event.payload);
         let on = if event.ack.is_some() {
             quote!(on_with_ack)
@@ -191,6 +203,7 @@ fn namespace_module(api: &Api, map: &TypeMap<'_>, ns: &Namespace) -> TokenStream
                     async move { handlers.#method(ctx, payload).await }
                 }
             });
+            #requires
         }
     });
     let security = security(api, ns);
@@ -247,7 +260,9 @@ fn namespace_module(api: &Api, map: &TypeMap<'_>, ns: &Namespace) -> TokenStream
                 #(#trait_methods)*
             }
 
-            /// Who may connect: alternatives (any one suffices) of schemes that must all pass.
+            /// Who may connect: alternatives (any one suffices) of schemes that must all pass, the union of what
+            /// the namespace's events accept (an empty alternative: anyone). Each inbound event is then checked
+            /// against its own operation's security, scopes included.
             pub const SECURITY: ::fastsocket::server::Security = #security;
 
             /// Installs the namespace on `app`.
@@ -357,15 +372,67 @@ fn params_item(map: &TypeMap<'_>, ns: &Namespace, params: &Ident) -> TokenStream
     }
 }
 
+/// The connect-time security of a namespace: every alternative of its events (inbound and outbound, so that a
+/// client that only listens can join), plus an empty one (anyone) when some event needs no credentials.
 fn security(api: &Api, ns: &Namespace) -> TokenStream {
-    let alternatives = ns.security.iter().map(|keys| {
-        let schemes = keys
+    let events: Vec<&Event> = ns.inbound.iter().chain(&ns.outbound).collect();
+    if events.is_empty() {
+        // No operations: the servers' security, by scheme key.
+        let alternatives: Vec<SecurityRequirement> = ns
+            .security
             .iter()
-            .filter_map(|key| api.security_schemes.iter().find(|s| &s.key == key))
-            .map(scheme);
-        quote!(&[#(#schemes),*])
-    });
+            .map(|keys| SecurityRequirement {
+                schemes: keys
+                    .iter()
+                    .map(|k| fastsocket_ir::SecurityUse {
+                        scheme: k.clone(),
+                        scopes: Vec::new(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        return requirements(api, &alternatives);
+    }
+    let mut union: Vec<SecurityRequirement> = Vec::new();
+    for event in &events {
+        for r in &event.security {
+            if !union.contains(r) {
+                union.push(r.clone());
+            }
+        }
+    }
+    let open = events.iter().any(|e| e.security.is_empty());
+    let alternatives = requirements(api, &union);
+    if open && !union.is_empty() {
+        // The alternatives, then the empty one: credentials sent are still checked for the secured events.
+        let list = union.iter().map(|r| requirement(api, r));
+        quote!(&[#(#list,)* &[]])
+    } else {
+        alternatives
+    }
+}
+
+/// A [`Security`](fastsocket::server::Security) literal: alternatives of schemes with their scopes.
+fn requirements(api: &Api, list: &[SecurityRequirement]) -> TokenStream {
+    let alternatives = list.iter().map(|r| requirement(api, r));
     quote!(&[#(#alternatives),*])
+}
+
+fn requirement(api: &Api, r: &SecurityRequirement) -> TokenStream {
+    let uses = r.schemes.iter().map(|u| {
+        // A key the document does not define is refused by the validator; here it is a scheme nothing
+        // is read for, so no client passes it (fail closed).
+        let scheme = match api.security_schemes.iter().find(|s| s.key == u.scheme) {
+            Some(s) => scheme(s),
+            None => {
+                let key = &u.scheme;
+                quote!(::fastsocket::server::Scheme { key: #key, kind: ::fastsocket::server::SchemeKind::Other })
+            }
+        };
+        let scopes = &u.scopes;
+        quote!(::fastsocket::server::SchemeUse { scheme: #scheme, scopes: &[#(#scopes),*] })
+    });
+    quote!(&[#(#uses),*])
 }
 
 fn scheme(s: &SecurityScheme) -> TokenStream {

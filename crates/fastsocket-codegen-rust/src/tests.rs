@@ -363,3 +363,93 @@ components:
         }
     }
 }
+
+/// Per-operation security in the IR: an operation's own `security`, else that of the servers its channel is on
+/// (none: open); the namespace's connect security is the union of its events' plus "anyone" for an open one.
+#[test]
+fn each_event_carries_its_operations_security() {
+    let text = r#"
+asyncapi: 3.0.0
+info: {title: t, version: "1"}
+servers:
+  secured:
+    host: localhost
+    protocol: ws
+    security: [{$ref: '#/components/securitySchemes/key'}]
+  open:
+    host: localhost
+    protocol: ws
+channels:
+  desk:
+    address: /desk
+    servers: [{$ref: '#/servers/open'}]
+    messages:
+      a: {name: a, payload: {type: object}}
+      b: {name: b, payload: {type: object}}
+  admin:
+    address: /admin
+    servers: [{$ref: '#/servers/secured'}]
+    messages:
+      d: {name: d, payload: {type: object}}
+operations:
+  a: {action: receive, channel: {$ref: '#/channels/desk'}, messages: [{$ref: '#/channels/desk/messages/a'}]}
+  b:
+    action: receive
+    channel: {$ref: '#/channels/desk'}
+    messages: [{$ref: '#/channels/desk/messages/b'}]
+    security: [{$ref: '#/components/securitySchemes/oauth'}]
+  d: {action: receive, channel: {$ref: '#/channels/admin'}, messages: [{$ref: '#/channels/admin/messages/d'}]}
+components:
+  securitySchemes:
+    key: {type: httpApiKey, name: k, in: header}
+    oauth:
+      type: oauth2
+      flows: {clientCredentials: {tokenUrl: 'https://x/token', availableScopes: {w: write}}}
+      scopes: [w]
+"#;
+    let loaded = load(
+        &Input::Text {
+            name: "inline.yaml".into(),
+            text: text.into(),
+        },
+        &LoadOptions::default(),
+    )
+    .expect("loads");
+    let api = loaded.api;
+    let (namespaces, _) =
+        fastsocket_ir::socketio::namespaces(&api, fastsocket_ir::socketio::Mapping::Namespace);
+    let security = |path: &str, name: &str| {
+        let ns = namespaces.iter().find(|n| n.path == path).unwrap();
+        let event = ns.inbound.iter().find(|e| e.name == name).unwrap();
+        event
+            .security
+            .iter()
+            .map(|r| {
+                r.schemes
+                    .iter()
+                    .map(|u| format!("{}{:?}", u.scheme, u.scopes))
+                    .collect::<Vec<_>>()
+                    .join("+")
+            })
+            .collect::<Vec<_>>()
+    };
+    // No security of its own, on a server without any: open.
+    assert!(security("/desk", "a").is_empty());
+    // Its own, with the scopes of the 3.0 scheme object.
+    assert_eq!(security("/desk", "b"), ["oauth[\"w\"]"]);
+    // No security of its own: its server's.
+    assert_eq!(security("/admin", "d"), ["key[]"]);
+    let output = generate(&api, &options()).unwrap();
+    let server = output
+        .files
+        .iter()
+        .find(|f| f.path == "src/generated/server.rs")
+        .unwrap();
+    let compact: String = server.contents.split_whitespace().collect();
+    // Connect to /desk: the union of the alternatives, then anyone (event `a` is open).
+    assert!(
+        compact.contains("scopes:&[\"w\"],},],&[],];"),
+        "the connect security should end with the empty alternative"
+    );
+    assert!(compact.contains(".requires(\"a\",&[])"), "a is open");
+}

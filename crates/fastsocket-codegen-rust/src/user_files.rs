@@ -71,6 +71,23 @@ pub struct ProjectContext {
     mapping_reason: &'static str,
     /// The namespaces (empty without the server).
     namespaces: Vec<NamespaceContext>,
+    /// The security schemes the server's events use, each with the variable its credentials are read from.
+    credentials: Vec<CredentialContext>,
+}
+
+/// A security scheme as the README and `.env.example` show it.
+#[derive(Serialize)]
+struct CredentialContext {
+    /// The scheme's key in the document.
+    key: String,
+    /// Its AsyncAPI type.
+    scheme_type: String,
+    /// The variable of the default authenticator (`FASTSOCKET_AUTH_TOKENS_<KEY>`).
+    variable: String,
+    /// What an entry of the list is: `user:password` for basic and `userPassword`, a token otherwise.
+    entries: &'static str,
+    /// Whether an entry is followed by the scopes it grants (OAuth2, OpenID Connect).
+    scoped: bool,
 }
 
 /// The document's title and version.
@@ -162,8 +179,56 @@ impl ProjectContext {
                     .collect(),
                 })
                 .collect(),
+            credentials: token_variables(api, namespaces.unwrap_or_default())
+                .into_iter()
+                .map(|(scheme, variable)| CredentialContext {
+                    key: scheme.key.clone(),
+                    scheme_type: scheme.scheme_type.clone(),
+                    variable,
+                    entries: entry_kind(scheme),
+                    scoped: matches!(scheme.scheme_type.as_str(), "oauth2" | "openIdConnect"),
+                })
+                .collect(),
         }
     }
+}
+
+/// The security schemes the server's events and namespaces use, in document order, each with the variable
+/// its credentials are read from by the default authenticator (`FASTSOCKET_AUTH_TOKENS_<KEY>`).
+fn token_variables<'a>(
+    api: &'a Api,
+    namespaces: &[Namespace],
+) -> Vec<(&'a fastsocket_ir::SecurityScheme, String)> {
+    let mut used: Vec<&str> = Vec::new();
+    for ns in namespaces {
+        let events = ns.inbound.iter().chain(&ns.outbound);
+        let keys = events
+            .flat_map(|e| &e.security)
+            .flat_map(|r| &r.schemes)
+            .map(|u| u.scheme.as_str())
+            .chain(ns.security.iter().flatten().map(String::as_str));
+        for key in keys {
+            if !used.contains(&key) {
+                used.push(key);
+            }
+        }
+    }
+    api.security_schemes
+        .iter()
+        .filter(|s| used.contains(&s.key.as_str()))
+        .map(|s| (s, fastsocket::env_names::auth_tokens_env(&s.key)))
+        .collect()
+}
+
+/// What an entry of a scheme's list is: `user:password` for basic and `userPassword`, a token otherwise.
+fn entry_kind(scheme: &fastsocket_ir::SecurityScheme) -> &'static str {
+    let basic = scheme.scheme_type == "userPassword"
+        || (scheme.scheme_type == "http"
+            && scheme
+                .scheme
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case("basic")));
+    if basic { "user:password" } else { "token" }
 }
 
 /// Renders the user files of the crate.

@@ -84,7 +84,8 @@ pub struct Namespace {
     pub inbound: Vec<Event>,
     /// Events the server emits.
     pub outbound: Vec<Event>,
-    /// Alternatives (any one suffices) of schemes that must all pass, by scheme key.
+    /// The schemes a client may connect with: every non-empty alternative of its events' security, by scheme key
+    /// (see [`Event::security`] for what each event needs, scopes included).
     pub security: Vec<Vec<String>>,
     /// The channels the namespace serves (for docs).
     pub channels: Vec<String>,
@@ -120,6 +121,10 @@ pub struct Event {
     pub ack: Option<TypeId>,
     /// Summary or description for docs.
     pub doc: Option<String>,
+    /// Who may send (inbound) or is meant to receive (outbound) it: its operation's `security`, else that of
+    /// the servers its channel is on. Alternatives (any one suffices) of schemes with scopes that must all pass;
+    /// empty: no credentials needed.
+    pub security: Vec<SecurityRequirement>,
 }
 
 /// The namespaces of a document under a mapping, in document order, with notes on what was merged or dropped.
@@ -170,6 +175,7 @@ pub fn namespaces(api: &Api, mapping: Mapping) -> (Vec<Namespace>, Vec<String>) 
             }
         }
         for op in api.operations_on(channel.id) {
+            let security = operation_security(api, channel, &op.security);
             let messages = if op.messages.is_empty() {
                 &channel.messages
             } else {
@@ -199,6 +205,7 @@ pub fn namespaces(api: &Api, mapping: Mapping) -> (Vec<Namespace>, Vec<String>) 
                         .clone()
                         .or_else(|| message.description.clone())
                         .or_else(|| op.summary.clone()),
+                    security: security.clone(),
                 };
                 let list = match op.action {
                     Action::Receive => &mut ns.inbound,
@@ -213,14 +220,14 @@ pub fn namespaces(api: &Api, mapping: Mapping) -> (Vec<Namespace>, Vec<String>) 
                     list.push(event);
                 }
             }
-            for requirement in &op.security {
+            for requirement in &security {
                 push_requirement(&mut ns.security, requirement);
             }
         }
     }
-    // Security stated on servers applies where operations say nothing.
     for ns in &mut out {
-        if ns.security.is_empty() {
+        // A namespace without operations: the servers' security, for the connection alone.
+        if ns.inbound.is_empty() && ns.outbound.is_empty() && ns.security.is_empty() {
             let channels: Vec<&Channel> = api
                 .channels
                 .iter()
@@ -263,6 +270,35 @@ fn namespace_name(key: &str) -> String {
     } else {
         type_name(&fixed.join(" "))
     }
+}
+
+/// An operation's security: its own requirements, else those of the servers its channel is on (a channel that
+/// names none is on every server). An empty alternative (`security: [{}]`, "no credentials also do") makes the
+/// whole operation open.
+fn operation_security(
+    api: &Api,
+    channel: &Channel,
+    own: &[SecurityRequirement],
+) -> Vec<SecurityRequirement> {
+    let stated: Vec<&SecurityRequirement> = if own.is_empty() {
+        api.servers
+            .iter()
+            .filter(|server| channel.servers.is_empty() || channel.servers.contains(&server.key))
+            .flat_map(|server| &server.security)
+            .collect()
+    } else {
+        own.iter().collect()
+    };
+    if stated.iter().any(|r| r.schemes.is_empty()) {
+        return Vec::new();
+    }
+    let mut out: Vec<SecurityRequirement> = Vec::new();
+    for r in stated {
+        if !out.contains(r) {
+            out.push(r.clone());
+        }
+    }
+    out
 }
 
 fn push_requirement(list: &mut Vec<Vec<String>>, requirement: &SecurityRequirement) {

@@ -59,6 +59,7 @@
 #![deny(missing_docs)]
 
 mod checker;
+pub mod env_names;
 mod equal;
 mod format;
 mod number;

@@ -34,6 +34,10 @@ pub const DEFAULT_MAX_DYNAMIC_NAMESPACES: usize = 10_000;
 /// The log filter used when `RUST_LOG` is not set.
 pub const DEFAULT_LOG_FILTER: &str = "info,socketioxide=warn,engineioxide=warn";
 
+/// Crates that log handshakes and packets (the `auth` payload, headers, query strings: credentials) below
+/// `warn`: they stay at `warn` unless `RUST_LOG` names them (`RUST_LOG=debug,socketioxide=debug`).
+pub const QUIET_TARGETS: &[&str] = &["socketioxide", "engineioxide"];
+
 /// How logs are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum LogFormat {
@@ -108,6 +112,12 @@ pub struct ServerConfig {
     /// (`FASTSOCKET_MAX_DYNAMIC_NAMESPACES`, default 10,000; 0: no limit). A connect that would create one more
     /// is refused; a namespace goes when its last client leaves or its only client is refused.
     pub max_dynamic_namespaces: usize,
+    /// Whether `GET /asyncapi.json` serves the document (`FASTSOCKET_ASYNCAPI_JSON`, flag `--asyncapi-json`;
+    /// default `true`). Turn it off when the API's description is not for everyone who can reach the port.
+    pub asyncapi_json: bool,
+    /// The `Content-Security-Policy` of the static client's answers (`FASTSOCKET_STATIC_CSP`, flag
+    /// `--static-csp`; default [`CONTENT_SECURITY_POLICY`](super::CONTENT_SECURITY_POLICY)).
+    pub content_security_policy: String,
 }
 
 impl Default for ServerConfig {
@@ -136,6 +146,8 @@ impl Default for ServerConfig {
             event_burst: DEFAULT_EVENT_BURST,
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             max_dynamic_namespaces: DEFAULT_MAX_DYNAMIC_NAMESPACES,
+            asyncapi_json: true,
+            content_security_policy: super::CONTENT_SECURITY_POLICY.to_owned(),
         }
     }
 }
@@ -201,6 +213,23 @@ pub(crate) struct ServeArgs {
     /// Dynamic namespaces alive at once (0: no limit).
     #[arg(long, env = "FASTSOCKET_MAX_DYNAMIC_NAMESPACES", default_value_t = DEFAULT_MAX_DYNAMIC_NAMESPACES)]
     max_dynamic_namespaces: usize,
+    /// Serve the AsyncAPI document at `GET /asyncapi.json` (`false` turns it off).
+    #[arg(
+        long = "asyncapi-json",
+        env = "FASTSOCKET_ASYNCAPI_JSON",
+        value_name = "BOOL",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    asyncapi_json: bool,
+    /// The Content-Security-Policy sent with the static client's files.
+    #[arg(
+        long = "static-csp",
+        env = "FASTSOCKET_STATIC_CSP",
+        value_name = "POLICY"
+    )]
+    static_csp: Option<String>,
 }
 
 impl ServeArgs {
@@ -225,6 +254,10 @@ impl ServeArgs {
             event_burst: self.event_burst,
             max_in_flight: self.max_in_flight,
             max_dynamic_namespaces: self.max_dynamic_namespaces,
+            asyncapi_json: self.asyncapi_json,
+            content_security_policy: self
+                .static_csp
+                .unwrap_or_else(|| super::CONTENT_SECURITY_POLICY.to_owned()),
             ..ServerConfig::default()
         }
     }
@@ -247,12 +280,10 @@ pub(crate) enum Command {
     Spec,
 }
 
-/// Installs the global tracing subscriber: `RUST_LOG` (default [`DEFAULT_LOG_FILTER`]) in `format`. Does
-/// nothing when a subscriber is already installed.
+/// Installs the global tracing subscriber: `RUST_LOG` (default [`DEFAULT_LOG_FILTER`]) in `format`, with the
+/// [`QUIET_TARGETS`] kept at `warn` unless it names them. Does nothing when a subscriber is already installed.
 pub fn init_logging(format: LogFormat) {
-    use tracing_subscriber::EnvFilter;
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER));
+    let filter = log_filter(std::env::var("RUST_LOG").ok().as_deref());
     // Colours only on a terminal: logs sent to files and collectors must stay plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
@@ -265,10 +296,64 @@ pub fn init_logging(format: LogFormat) {
     };
 }
 
+/// The filter for a `RUST_LOG` value (`None` or invalid: [`DEFAULT_LOG_FILTER`]), [`QUIET_TARGETS`] it does
+/// not name set to `warn`.
+fn log_filter(rust_log: Option<&str>) -> tracing_subscriber::EnvFilter {
+    use tracing_subscriber::EnvFilter;
+    let spec = rust_log
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or(DEFAULT_LOG_FILTER);
+    let (mut filter, spec) = match EnvFilter::try_new(spec) {
+        Ok(filter) => (filter, spec),
+        Err(_) => (EnvFilter::new(DEFAULT_LOG_FILTER), DEFAULT_LOG_FILTER),
+    };
+    for target in QUIET_TARGETS {
+        if !spec.contains(target)
+            && let Ok(directive) = format!("{target}=warn").parse()
+        {
+            filter = filter.add_directive(directive);
+        }
+    }
+    filter
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use clap::Parser;
+
+    #[test]
+    fn chatty_crates_stay_at_warn_unless_named() {
+        let shown = log_filter(Some("debug")).to_string();
+        assert!(shown.contains("socketioxide=warn"), "{shown}");
+        assert!(shown.contains("engineioxide=warn"), "{shown}");
+        let shown = log_filter(Some("debug,socketioxide=trace")).to_string();
+        assert!(shown.contains("socketioxide=trace"), "{shown}");
+        assert!(!shown.contains("socketioxide=warn"), "{shown}");
+        assert!(shown.contains("engineioxide=warn"), "{shown}");
+        let shown = log_filter(None).to_string();
+        assert!(shown.contains("socketioxide=warn"), "{shown}");
+        // An invalid value falls back to the default rather than logging everything.
+        let shown = log_filter(Some("socketioxide=loud")).to_string();
+        assert!(shown.contains("socketioxide=warn"), "{shown}");
+    }
+
+    #[test]
+    fn the_spec_endpoint_can_be_turned_off() {
+        for (value, expected) in [
+            ("false", false),
+            ("off", false),
+            ("0", false),
+            ("true", true),
+        ] {
+            let Some(Command::Serve(args)) = parse(&["serve", "--asyncapi-json", value]).command
+            else {
+                panic!("serve expected");
+            };
+            assert_eq!(args.into_config().asyncapi_json, expected, "{value}");
+        }
+        assert!(ServerConfig::default().asyncapi_json);
+    }
 
     fn parse(args: &[&str]) -> Cli {
         Cli::try_parse_from(std::iter::once("server").chain(args.iter().copied())).unwrap()

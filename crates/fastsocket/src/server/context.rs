@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use socketioxide::extract::SocketRef;
 use socketioxide::operators::BroadcastOperators;
 
-use super::auth::Principal;
+use super::auth::{Principal, Verdicts};
 use super::error::EmitError;
 use crate::Validate;
 
@@ -113,6 +113,8 @@ impl std::fmt::Debug for Emitter {
 pub(crate) struct SocketState<P> {
     pub(crate) params: P,
     pub(crate) principal: Option<Principal>,
+    /// The credentials checked at connect, against which every event is authorized.
+    pub(crate) verdicts: Verdicts,
     /// Open once the `on_connect` hook has finished: the socket's events wait for it.
     pub(crate) ready: Gate,
     lock: OnceLock<Arc<tokio::sync::Mutex<()>>>,
@@ -121,10 +123,16 @@ pub(crate) struct SocketState<P> {
 
 impl<P> SocketState<P> {
     /// `gated`: events wait until [`Gate::open`] (when the namespace has an `on_connect` hook).
-    pub(crate) fn new(params: P, principal: Option<Principal>, gated: bool) -> Self {
+    pub(crate) fn new(
+        params: P,
+        principal: Option<Principal>,
+        verdicts: Verdicts,
+        gated: bool,
+    ) -> Self {
         SocketState {
             params,
             principal,
+            verdicts,
             ready: Gate::new(!gated),
             lock: OnceLock::new(),
             seen: Mutex::new(SeenKeys::default()),
@@ -253,7 +261,8 @@ impl<E, P> Context<E, P> {
         &self.core.state.params
     }
 
-    /// Who the client is, when the namespace is secured.
+    /// Who the client is: the principal of the scheme that admitted it at connect (when the namespace admits
+    /// anyone, of the first scheme whose credentials passed; `None` when it sent none).
     pub fn principal(&self) -> Option<&Principal> {
         self.core.state.principal.as_ref()
     }

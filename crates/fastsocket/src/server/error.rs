@@ -19,18 +19,21 @@ pub enum ErrorCode {
     NotImplemented,
     /// The namespace declares no such inbound event.
     UnknownEvent,
-    /// A handler refused the client ([`HandlerError::unauthorized`]).
+    /// The event needs credentials the client did not connect with (the operation's security), or a handler
+    /// refused the client ([`HandlerError::unauthorized`]).
     Unauthorized,
     /// The socket sends events faster than `FASTSOCKET_EVENTS_PER_SECOND` allows, or has more than
     /// `FASTSOCKET_MAX_IN_FLIGHT` being handled: the event was not handled; send it again later.
     RateLimited,
+    /// The client's credentials passed but lack a scope the event's operation requires.
+    Forbidden,
     /// The server failed (a handler error, a panic); the message stays generic, the cause is in the server log.
     Internal,
 }
 
 impl ErrorCode {
     /// The wire name: `validation_failed`, `payload_too_large`, `not_implemented`, `unknown_event`,
-    /// `unauthorized`, `rate_limited`, `internal`.
+    /// `unauthorized`, `forbidden`, `rate_limited`, `internal`.
     pub const fn as_str(self) -> &'static str {
         match self {
             ErrorCode::ValidationFailed => "validation_failed",
@@ -39,6 +42,7 @@ impl ErrorCode {
             ErrorCode::UnknownEvent => "unknown_event",
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::Forbidden => "forbidden",
             ErrorCode::Internal => "internal",
         }
     }
@@ -273,6 +277,7 @@ mod tests {
             ErrorCode::UnknownEvent,
             ErrorCode::Unauthorized,
             ErrorCode::RateLimited,
+            ErrorCode::Forbidden,
             ErrorCode::Internal,
         ] {
             assert_eq!(

@@ -12,8 +12,10 @@
 //!    last client leaves;
 //! 1. a dynamic namespace's parameters (`/rooms/{roomId}`) are read and checked ([`NamespaceParams`]); a bad
 //!    one refuses the client with `connect_error` `invalid namespace `/rooms/nope`: /roomId: …`;
-//! 2. the namespace's [`Security`] is checked against the handshake ([`Authenticator`]); a refusal is a
-//!    `connect_error` starting with `unauthorized:` that says what was missing or wrong;
+//! 2. the credentials of every scheme the namespace's [`Security`] names are checked against the handshake (one
+//!    [`Authenticator`] call per scheme the client sent credentials for); the client is admitted when one
+//!    alternative passes (scopes are left to the events), or at once when the namespace has an open operation;
+//!    a refusal is a `connect_error` starting with `unauthorized:` that says what was missing or wrong;
 //! 3. the event handlers are installed, so none of the client's first events can be lost.
 //!
 //! # Dispatching an inbound event
@@ -23,7 +25,9 @@
 //! 2. A message larger than [`ServerConfig::max_message_bytes`] (binary attachments included) is answered with
 //!    `payload_too_large` (one over the [transport limit](ServerConfig::transport_limit), attachments together,
 //!    closes that connection; other clients never notice).
-//! 3. An event the namespace does not declare is answered with `unknown_event`.
+//! 3. An event the namespace does not declare is answered with `unknown_event`. An event whose own security
+//!    ([`NamespaceBuilder::requires`]) the credentials checked at connect do not meet is answered with
+//!    `unauthorized`, or `forbidden` when a scheme passed but the principal lacks a scope.
 //! 4. The first argument is the payload (an event sent with no argument is checked as `null`; further
 //!    arguments are ignored for now: multi-argument (tuple) payloads are not supported yet). It is checked
 //!    against its schema and decoded ([`crate::decode`]); every violation is answered with
@@ -40,14 +44,17 @@
 //! # Configuration and endpoints
 //!
 //! See [`ServerConfig`] (flags > environment > `.env` > defaults) and [`run`] (`serve`, `events`, `spec`).
-//! HTTP: `GET /healthz` (`{"status":"ok"}`), `GET /asyncapi.json`, Socket.IO at `/socket.io/`, CORS around all
-//! of it; Socket.IO requests from a browser page of a foreign origin are refused (`403`, see
-//! [`ServerConfig::check_origin`]). Connections are capped ([`ServerConfig::max_connections`],
-//! [`ServerConfig::max_connections_per_ip`]) and must send their headers in time
-//! ([`ServerConfig::header_read_timeout`]). With `serve --static DIR` (`FASTSOCKET_STATIC_DIR`) a built web
-//! client is served at `/` as well: its files, `index.html` for any other path without a file extension (client-side routes), 404 for a
+//! HTTP: `GET /healthz` (`{"status":"ok"}`), `GET /asyncapi.json` (unless [`ServerConfig::asyncapi_json`] is
+//! off), Socket.IO at `/socket.io/`, CORS around all of it; Socket.IO requests from a browser page of a foreign
+//! origin are refused (`403`, see [`ServerConfig::check_origin`]). Connections are capped
+//! ([`ServerConfig::max_connections`], [`ServerConfig::max_connections_per_ip`]) and must send their headers in
+//! time ([`ServerConfig::header_read_timeout`]). With `serve --static DIR` (`FASTSOCKET_STATIC_DIR`) a built web
+//! client is served at `/` as well: its files, `index.html` for any other path without a file extension
+//! (client-side routes), 404 for a
 //! missing `/assets/…` file; `Cache-Control: public, max-age=31536000, immutable` for the content-hashed
-//! files under `/assets/`, `no-cache` for the rest. The routes above keep priority over its files.
+//! files under `/assets/`, `no-cache` for the rest; never a dot-file or dot-folder (`/.env` is a 404);
+//! `X-Content-Type-Options: nosniff` and [`CONTENT_SECURITY_POLICY`] on every answer. The routes above keep
+//! priority over its files.
 //!
 //! # Not yet
 //!
@@ -68,14 +75,14 @@ mod spec;
 mod static_files;
 
 pub use auth::{
-    AUTH_TOKENS_ENV, AuthError, Authenticator, Credentials, KeyLocation, Principal, Scheme,
-    SchemeKind, Secret, Security, TokenList,
+    AUTH_TOKENS_ENV, AuthError, Authenticator, Credentials, KeyLocation, Principal, Requirement,
+    Scheme, SchemeKind, SchemeUse, Secret, Security, TokenList,
 };
 pub use config::{
     DEFAULT_CORS_ORIGINS, DEFAULT_EVENT_BURST, DEFAULT_EVENTS_PER_SECOND,
     DEFAULT_HEADER_READ_TIMEOUT_SECS, DEFAULT_LOG_FILTER, DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_MAX_DYNAMIC_NAMESPACES, DEFAULT_MAX_IN_FLIGHT,
-    DEFAULT_MAX_MESSAGE_BYTES, LogFormat, ServerConfig, init_logging,
+    DEFAULT_MAX_MESSAGE_BYTES, LogFormat, QUIET_TARGETS, ServerConfig, init_logging,
 };
 pub use context::{Context, Emitter, SEEN_KEYS_PER_SOCKET};
 pub use error::{EmitError, ErrorBody, ErrorCode, ErrorEnvelope, HandlerError};
@@ -83,6 +90,7 @@ pub use namespace::{App, EXCEPTION_EVENT, NamespaceBuilder};
 pub use params::{NamespaceParams, decode_param};
 pub use serve::{ServerHandle, run, serve};
 pub use spec::{Direction, EventInfo, ServerSpec};
+pub use static_files::CONTENT_SECURITY_POLICY;
 
 /// The socketioxide crate this runtime is built on (escape hatches: [`App::io`], [`Context::socket`]).
 pub use socketioxide;

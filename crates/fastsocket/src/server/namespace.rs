@@ -19,7 +19,7 @@ use socketioxide::extract::{AckSender, Event, SocketRef, TryData};
 use socketioxide::handler::{ConnectHandler as _, FromMessageParts};
 use socketioxide::socket::{DisconnectReason, Socket};
 
-use super::auth::{AuthError, DynAuthenticator, Handshake, Principal, Security};
+use super::auth::{Denied, DynAuthenticator, Handshake, Scheme, Security, Verdicts};
 use super::context::{Context, Emitter, SocketCore, SocketState};
 use super::error::{ErrorCode, HandlerError};
 pub(crate) use super::limits::Limits;
@@ -51,6 +51,8 @@ struct AppInner {
     /// The dynamic namespaces alive, across every dynamic pattern.
     dynamic: DynamicNamespaces,
     authenticator: Arc<dyn DynAuthenticator>,
+    /// Every scheme the registered namespaces use, for [`App::check_schemes`].
+    schemes: std::sync::Mutex<Vec<Scheme>>,
 }
 
 impl App {
@@ -67,13 +69,15 @@ impl App {
                 limits,
                 dynamic: DynamicNamespaces::new(limits.max_dynamic_namespaces),
                 authenticator,
+                schemes: std::sync::Mutex::new(Vec::new()),
             }),
         }
     }
 
     /// Starts the registration of a namespace. `path` may hold `{param}` segments (a dynamic namespace: every
     /// path that matches is its own namespace, with its own rooms); `P` reads and checks them. `security` is
-    /// checked when a client joins (empty: anyone may join).
+    /// checked when a client joins (empty: anyone may join): the union of what its events accept. Each event
+    /// is then checked against its own security ([`NamespaceBuilder::requires`]), by default this one.
     pub fn namespace<P: NamespaceParams>(
         &self,
         path: &'static str,
@@ -84,8 +88,23 @@ impl App {
             path,
             security,
             events: HashMap::new(),
+            event_security: HashMap::new(),
             on_connect: None,
             on_disconnect: None,
+        }
+    }
+
+    /// Lets the authenticator warn once about schemes it cannot admit anyone for (called by [`serve`](super::serve)
+    /// after registration).
+    pub(crate) fn check_schemes(&self) {
+        let schemes = self
+            .inner
+            .schemes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        if !schemes.is_empty() {
+            self.inner.authenticator.check_schemes_dyn(&schemes);
         }
     }
 
@@ -123,6 +142,8 @@ impl fmt::Debug for App {
 
 struct EventEntry<P> {
     invoke: Invoke<P>,
+    /// Who may send it (set at [`NamespaceBuilder::register`]).
+    security: Security,
 }
 
 /// The registration of one namespace; [`register`](Self::register) installs it.
@@ -131,11 +152,21 @@ pub struct NamespaceBuilder<P> {
     path: &'static str,
     security: Security,
     events: HashMap<&'static str, EventEntry<P>>,
+    event_security: HashMap<&'static str, Security>,
     on_connect: Option<Hook<P>>,
     on_disconnect: Option<Hook<P>>,
 }
 
 impl<P: NamespaceParams> NamespaceBuilder<P> {
+    /// The security of one inbound event (the operation's, as the document says; empty: anyone connected may
+    /// send it). It is checked against the credentials the client connected with, before the payload is
+    /// validated: `unauthorized` when no alternative's schemes passed, `forbidden` when one did but a scope is
+    /// missing. An event without a call here has the namespace's security.
+    pub fn requires(mut self, event: &'static str, security: Security) -> Self {
+        self.event_security.insert(event, security);
+        self
+    }
+
     /// An inbound event whose handler answers an acknowledgement value (the contract declares an ack).
     ///
     /// The payload is validated against `T`'s schema before the handler runs; see the
@@ -157,7 +188,17 @@ impl<P: NamespaceParams> NamespaceBuilder<P> {
                 serde_json::to_value(&answer).map_err(HandlerError::from_error)
             })
         });
-        if self.events.insert(event, EventEntry { invoke }).is_some() {
+        if self
+            .events
+            .insert(
+                event,
+                EventEntry {
+                    invoke,
+                    security: &[],
+                },
+            )
+            .is_some()
+        {
             tracing::warn!(target: "fastsocket", namespace = self.path, event, "handler registered twice: the last one wins");
         }
         self
@@ -206,10 +247,34 @@ impl<P: NamespaceParams> NamespaceBuilder<P> {
     ///
     /// When socketioxide refuses the path pattern (a conflict with another dynamic namespace, bad `{}`
     /// syntax): a bug of the generator or of hand-written registration, found at startup.
-    pub fn register(self) {
+    pub fn register(mut self) {
         let io = self.app.inner.io.clone();
         let path = self.path;
         let dynamic = is_dynamic(path);
+        {
+            let mut schemes = self
+                .app
+                .inner
+                .schemes
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let uses = self
+                .security
+                .iter()
+                .chain(self.event_security.values().flat_map(|s| s.iter()));
+            for u in uses.flat_map(|r| r.iter()) {
+                if !schemes.iter().any(|s| s.key == u.scheme.key) {
+                    schemes.push(u.scheme);
+                }
+            }
+        }
+        for (event, entry) in &mut self.events {
+            entry.security = self
+                .event_security
+                .get(event)
+                .copied()
+                .unwrap_or(self.security);
+        }
         let shared = Arc::new(Shared {
             app: self.app,
             pattern: path,
@@ -373,8 +438,8 @@ impl<P: NamespaceParams> Shared<P> {
             }
         };
 
-        let principal = if self.security.is_empty() {
-            None
+        let verdicts = if self.security.is_empty() {
+            Verdicts::default()
         } else {
             let parts = socket.req_parts();
             let handshake = Handshake {
@@ -382,19 +447,21 @@ impl<P: NamespaceParams> Shared<P> {
                 headers: &parts.headers,
                 query: parts.uri.query(),
             };
-            match self.authenticate(&handshake).await {
-                Ok(principal) => principal,
-                Err(error) => {
-                    let message = format!("unauthorized: {error}");
-                    tracing::warn!(target: "fastsocket", namespace, socket = %socket.id, reason = %message, "connection refused");
-                    return Err(Refusal(message));
-                }
+            Verdicts::gather(self.security, &handshake, &*self.app.inner.authenticator).await
+        };
+        let principal = match verdicts.admit(self.security) {
+            Ok(principal) => principal,
+            Err(error) => {
+                let message = format!("unauthorized: {error}");
+                tracing::warn!(target: "fastsocket", namespace, socket = %socket.id, reason = %message, "connection refused");
+                return Err(Refusal(message));
             }
         };
 
         let state = Arc::new(SocketState::new(
             params,
             principal,
+            verdicts,
             self.on_connect.is_some(),
         ));
         socket.extensions.insert(state.clone());
@@ -465,57 +532,6 @@ impl<P: NamespaceParams> Shared<P> {
         Ok(())
     }
 
-    /// Any alternative of the security requirement, each scheme of it passing; the principal of its first
-    /// scheme (`None` for an empty alternative, which admits anyone).
-    ///
-    /// On refusal the client reads why: credentials it sent that the authenticator refused (`invalid token`)
-    /// come first; else every alternative's missing credentials, so that a client of any of them learns what
-    /// to send (not only what the first alternative wants).
-    async fn authenticate(
-        &self,
-        handshake: &Handshake<'_>,
-    ) -> Result<Option<Principal>, AuthError> {
-        let mut refused = None;
-        let mut missing: Vec<String> = Vec::new();
-        'alternatives: for alternative in self.security {
-            let mut principal = None;
-            for scheme in *alternative {
-                let credentials = match handshake.credentials(scheme) {
-                    Ok(credentials) => credentials,
-                    Err(error) => {
-                        if !missing.iter().any(|m| m == error.message()) {
-                            missing.push(error.message().to_owned());
-                        }
-                        continue 'alternatives;
-                    }
-                };
-                match self
-                    .app
-                    .inner
-                    .authenticator
-                    .authenticate_boxed(scheme, &credentials)
-                    .await
-                {
-                    Ok(p) => {
-                        principal.get_or_insert(p);
-                    }
-                    Err(error) => {
-                        refused.get_or_insert(error);
-                        continue 'alternatives;
-                    }
-                }
-            }
-            return Ok(principal);
-        }
-        Err(refused.unwrap_or_else(|| {
-            if missing.is_empty() {
-                AuthError::new("no security alternative applies")
-            } else {
-                AuthError::new(missing.join(", or "))
-            }
-        }))
-    }
-
     /// Connect handler: the client is connected and every handler is in place.
     async fn connected(self: Arc<Self>, socket: SocketRef) {
         let Some(state) = socket.extensions.get::<Arc<SocketState<P>>>() else {
@@ -576,17 +592,25 @@ impl<P: NamespaceParams> Shared<P> {
                 ),
             ))
         } else if let Some(entry) = self.events.get(event.as_str()) {
-            let value = match data {
-                Ok(value) => Ok(value),
-                // An event sent without arguments: checked as `null` against the schema.
-                Err(error) if error.contains("first element not found") => Ok(Value::Null),
-                Err(error) => Err(HandlerError::invalid_payload(
-                    &event,
-                    vec![crate::Violation::new(
-                        "",
-                        format!("cannot be read: {error}"),
-                    )],
-                )),
+            let value = match core.state.verdicts.authorize(entry.security) {
+                Err(Denied::Unauthorized(message)) => {
+                    Err(HandlerError::new(ErrorCode::Unauthorized, message))
+                }
+                Err(Denied::Forbidden(message)) => {
+                    Err(HandlerError::new(ErrorCode::Forbidden, message))
+                }
+                Ok(()) => match data {
+                    Ok(value) => Ok(value),
+                    // An event sent without arguments: checked as `null` against the schema.
+                    Err(error) if error.contains("first element not found") => Ok(Value::Null),
+                    Err(error) => Err(HandlerError::invalid_payload(
+                        &event,
+                        vec![crate::Violation::new(
+                            "",
+                            format!("cannot be read: {error}"),
+                        )],
+                    )),
+                },
             };
             match value {
                 Ok(value) => {

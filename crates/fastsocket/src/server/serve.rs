@@ -82,7 +82,7 @@ pub async fn serve<A: Authenticator>(
     let site = config
         .static_dir
         .as_deref()
-        .map(StaticSite::open)
+        .map(|dir| StaticSite::open(dir, &config.content_security_policy))
         .transpose()?;
     let transport_limit = config.transport_limit();
     // Binary attachments obey the same limit as text: over the transport limit in all (or more attachments
@@ -111,16 +111,20 @@ pub async fn serve<A: Authenticator>(
         Arc::new(authenticator),
     );
     register(&app);
+    app.check_schemes();
 
-    let mut api = Router::new().route("/healthz", get(healthz)).route(
-        "/asyncapi.json",
-        get(move || async move {
-            (
-                [(header::CONTENT_TYPE, "application/json")],
-                spec.asyncapi_json,
-            )
-        }),
-    );
+    let mut api = Router::new().route("/healthz", get(healthz));
+    if config.asyncapi_json {
+        api = api.route(
+            "/asyncapi.json",
+            get(move || async move {
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    spec.asyncapi_json,
+                )
+            }),
+        );
+    }
     if let Some(site) = &site {
         let site = site.clone();
         api = api.fallback(move |request: axum::extract::Request| {
@@ -138,7 +142,9 @@ pub async fn serve<A: Authenticator>(
     {
         router = router.layer(axum::middleware::from_fn_with_state(policy, origin::check));
     }
-    let router = router.layer(cors).layer(TraceLayer::new_for_http());
+    let router = router
+        .layer(cors)
+        .layer(TraceLayer::new_for_http().make_span_with(request_span));
 
     let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port)).await?;
     let addr = listener.local_addr()?;
@@ -182,6 +188,15 @@ const MAX_ATTACHMENTS: usize = 256;
 /// How long the attachments of a binary message may take to follow its first part before the connection is
 /// closed (socketioxide's default is a minute, during which the parts stay in memory).
 const PACKET_COMPLETION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// The span of one HTTP request: method and path, never the query string (API keys may travel in it, e.g.
+/// `?api_key=…` on the Socket.IO handshake) nor headers.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    tracing::debug_span!(
+        "request",
+        method = %request.method(),
+        path = request.uri().path(),
+    )
+}
 
 async fn healthz() -> impl IntoResponse {
     axum::Json(serde_json::json!({"status": "ok"}))

@@ -2,6 +2,11 @@
 //!
 //! The folder is the router's fallback, so `/socket.io/` (the Socket.IO layer, outside the router) and the
 //! HTTP routes (`/healthz`, `/asyncapi.json`) always win over a file of the same name.
+//!
+//! What is never served: a path with a segment starting with `.` (`/.env`, `/.git/config`, also
+//! percent-encoded), which answers 404 like a missing file; a file that cannot be read is a 404 too, without a
+//! log line per request (a client must not fill the log). Every answer carries `X-Content-Type-Options: nosniff`
+//! and a Content-Security-Policy ([`CONTENT_SECURITY_POLICY`]).
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -18,17 +23,30 @@ const ASSETS_PREFIX: &str = "/assets/";
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// For `index.html` and other unhashed files: cached, but revalidated on every use, so a deploy shows at once.
 const NO_CACHE: &str = "no-cache";
+/// The default policy sent with the static client (`FASTSOCKET_STATIC_CSP` replaces it): its own scripts,
+/// styles and images only, connections to its own origin (Socket.IO, same-origin WebSocket included), no
+/// plugins, no framing by other sites. Two allowances the generated Vue client needs: `'unsafe-eval'` for
+/// scripts (Ajv compiles the payload validators with `new Function`) and `'unsafe-inline'` for styles (Vue
+/// sets `style` attributes).
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
 /// A checked static folder: it exists and holds `index.html`.
 #[derive(Debug, Clone)]
 pub(crate) struct StaticSite {
     dir: PathBuf,
     index: PathBuf,
+    policy: HeaderValue,
 }
 
 impl StaticSite {
     /// Checks `dir` once at start-up, so that a typo fails the start rather than every page view.
-    pub(crate) fn open(dir: &Path) -> io::Result<StaticSite> {
+    pub(crate) fn open(dir: &Path, policy: &str) -> io::Result<StaticSite> {
+        let policy = HeaderValue::from_str(policy).map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("invalid Content-Security-Policy `{policy}`"),
+            )
+        })?;
         let dir = dir.canonicalize().map_err(|error| {
             io::Error::new(
                 error.kind(),
@@ -51,7 +69,7 @@ impl StaticSite {
                 ),
             ));
         }
-        Ok(StaticSite { dir, index })
+        Ok(StaticSite { dir, index, policy })
     }
 
     /// The folder served.
@@ -67,23 +85,27 @@ impl StaticSite {
             return StatusCode::METHOD_NOT_ALLOWED.into_response();
         }
         let path = parts.uri.path().to_owned();
+        if is_hidden(&path) {
+            return self.hardened(StatusCode::NOT_FOUND.into_response());
+        }
         // `ServeDir` refuses `..`, absolute and prefixed components (also percent-encoded) itself: such a path
         // never reaches the disk and comes back as a 404, handled like any missing file below.
         let served = ServeDir::new(&self.dir)
             .try_call(rebuild(&parts))
             .await
             .map(|response| response.map(Body::new));
-        match served {
+        let response = match served {
             Ok(response) if response.status() != StatusCode::NOT_FOUND => {
                 with_cache_control(response, &path)
             }
             Ok(not_found) if !is_client_route(&path) => not_found,
             Ok(_) => match ServeFile::new(&self.index).try_call(rebuild(&parts)).await {
                 Ok(index) => with_cache_control(index.map(Body::new), "/index.html"),
-                Err(error) => internal(&error),
+                Err(_) => not_found(),
             },
-            Err(error) => internal(&error),
-        }
+            Err(_) => not_found(),
+        };
+        self.hardened(response)
     }
 }
 
@@ -119,9 +141,34 @@ fn with_cache_control(mut response: Response, path: &str) -> Response {
     response
 }
 
-fn internal(error: &io::Error) -> Response {
-    tracing::error!(target: "fastsocket", %error, "cannot read a static file");
-    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+/// An unreadable file (permissions, a folder swapped during a deploy) answers as a missing one: the client
+/// learns nothing of the disk, and no request can write to the log.
+fn not_found() -> Response {
+    StatusCode::NOT_FOUND.into_response()
+}
+
+/// Whether a segment of `path`, percent-decoded, starts with `.` (`/.env`, `/.git/config`, `/%2eenv`): such
+/// files hold secrets and tooling, never the client.
+fn is_hidden(path: &str) -> bool {
+    path.split('/').any(|segment| {
+        percent_encoding::percent_decode_str(segment)
+            .decode_utf8_lossy()
+            .split(['/', '\\'])
+            .any(|part| part.starts_with('.'))
+    })
+}
+
+impl StaticSite {
+    /// `nosniff` and the content security policy, on every static answer.
+    fn hardened(&self, mut response: Response) -> Response {
+        let headers = response.headers_mut();
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        headers.insert(header::CONTENT_SECURITY_POLICY, self.policy.clone());
+        response
+    }
 }
 
 #[cfg(test)]

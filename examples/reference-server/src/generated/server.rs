@@ -208,9 +208,12 @@ pub mod admin {
     }
 
     /// Who may join `/admin`: `bearer` (http bearer).
-    pub const SECURITY: ::fastsocket::server::Security = &[&[::fastsocket::server::Scheme {
-        key: "bearer",
-        kind: ::fastsocket::server::SchemeKind::HttpBearer,
+    pub const SECURITY: ::fastsocket::server::Security = &[&[::fastsocket::server::SchemeUse {
+        scheme: ::fastsocket::server::Scheme {
+            key: "bearer",
+            kind: ::fastsocket::server::SchemeKind::HttpBearer,
+        },
+        scopes: &[],
     }]];
 
     /// Installs the namespace on `app`.

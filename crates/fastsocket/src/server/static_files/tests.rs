@@ -237,3 +237,99 @@ fn client_routes() {
     assert!(!is_client_route("/favicon.ico"));
     assert!(!is_client_route("/rooms/a.b"));
 }
+
+#[tokio::test]
+async fn dot_files_and_dot_folders_are_404() {
+    let root = tempfile::tempdir().unwrap();
+    let site = build_site(root.path());
+    std::fs::write(site.join(".env"), SECRET).unwrap();
+    std::fs::create_dir_all(site.join(".git")).unwrap();
+    std::fs::write(site.join(".git/config"), SECRET).unwrap();
+    std::fs::create_dir_all(site.join("assets/.cache")).unwrap();
+    std::fs::write(site.join("assets/.cache/x.js"), SECRET).unwrap();
+    let (addr, handle) = start(Some(&site)).await;
+    for path in [
+        "/.env",
+        "/%2eenv",
+        "/%2Eenv",
+        "/.git/config",
+        "/.git/",
+        "/.git",
+        "/assets/.cache/x.js",
+        "/assets/%2ecache/x.js",
+    ] {
+        let answer = get(addr, path).await;
+        assert_eq!(answer.status, 404, "{path}: {}", answer.head);
+        assert!(!answer.body.contains(SECRET), "{path} leaked the file");
+        assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
+    }
+    handle.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn answers_carry_nosniff_and_a_content_security_policy() {
+    let root = tempfile::tempdir().unwrap();
+    let site = build_site(root.path());
+    let (addr, handle) = start(Some(&site)).await;
+    for path in [
+        "/",
+        "/rooms/general",
+        "/assets/index-3f2a9c.js",
+        "/favicon.ico",
+    ] {
+        let answer = get(addr, path).await;
+        assert_eq!(
+            answer.header("x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
+        assert_eq!(
+            answer.header("content-security-policy"),
+            Some(CONTENT_SECURITY_POLICY),
+            "{path}"
+        );
+    }
+    handle.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_path_the_disk_cannot_look_up_is_a_404() {
+    let root = tempfile::tempdir().unwrap();
+    let site = build_site(root.path());
+    let (addr, handle) = start(Some(&site)).await;
+    // A name longer than the file system allows: an I/O error (ENAMETOOLONG), not a missing file.
+    for path in [
+        format!("/{}.txt", "a".repeat(300)),
+        format!("/{}", "b".repeat(300)),
+    ] {
+        let answer = get(addr, &path).await;
+        assert!(
+            answer.status == 404 || (answer.status == 200 && answer.body == INDEX),
+            "{}",
+            answer.head
+        );
+    }
+    handle.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_policy_can_be_replaced() {
+    let root = tempfile::tempdir().unwrap();
+    let site = build_site(root.path());
+    let config = ServerConfig {
+        port: 0,
+        static_dir: Some(site),
+        content_security_policy: "default-src 'none'".to_owned(),
+        ..ServerConfig::default()
+    };
+    let (addr, handle) = serve(&SPEC, config, TokenList::new(Vec::new()), |_| {})
+        .await
+        .unwrap();
+    let answer = get(addr, "/").await;
+    assert_eq!(
+        answer.header("content-security-policy"),
+        Some("default-src 'none'")
+    );
+    handle.shutdown().await.unwrap();
+    assert!(StaticSite::open(root.path().join("site").as_path(), "bad\npolicy").is_err());
+}
