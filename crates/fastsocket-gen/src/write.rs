@@ -20,6 +20,7 @@ fn comment_style(path: &str) -> Option<(&'static str, &'static str)> {
     match extension {
         "rs" | "ts" | "mts" | "js" | "mjs" => Some(("// ", "")),
         "vue" | "html" => Some(("<!-- ", " -->")),
+        "css" => Some(("/* ", " */")),
         _ => None,
     }
 }
