@@ -73,6 +73,11 @@ pub fn run(args: &VueArgs) -> anyhow::Result<bool> {
             .replace('/', "__")
             .replace('.', "_");
         let dir = scratch.join(&name);
+        // A fresh project: the user-owned files of an earlier run (App.vue, …) would otherwise be kept, and the
+        // checks would judge the templates of that run.
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).with_context(|| dir.display().to_string())?;
+        }
         if let Err(err) = generate_project(&api, &dir, &name) {
             count(false, format!("vue {shown}: generation failed: {err:#}"));
             continue;
