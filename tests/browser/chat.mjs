@@ -227,6 +227,7 @@ await test("an operator kicks a user, who is told", async (page) => {
   await operator.locator(".admin-stats").waitFor();
   await operator.getByRole("button", { name: "Kick mallory" }).click();
   await operator.locator(".fs-toast", { hasText: "Kicked mallory" }).waitFor();
+  await operator.screenshot({ path: join(SHOTS, "operator-light.png") });
   await roomOf(mallory, "general").getByRole("alert").filter({ hasText: "disconnected" }).waitFor();
   await roomOf(mallory, "general").locator('.fs-badge[data-state="closed"]').waitFor();
 });
