@@ -230,6 +230,9 @@ await test("an operator kicks a user, who is told", async (page) => {
   await operator.screenshot({ path: join(SHOTS, "operator-light.png") });
   await roomOf(mallory, "general").getByRole("alert").filter({ hasText: "disconnected" }).waitFor();
   await roomOf(mallory, "general").locator('.fs-badge[data-state="closed"]').waitFor();
+  // Every socket of the user went: the lobby's too (its badge is the header's), two in all.
+  await mallory.locator('header .fs-badge[data-state="closed"]').waitFor();
+  await operator.locator(".fs-toast", { hasText: "2 socket(s) closed" }).waitFor();
 });
 
 await test("the generated dashboard at /dashboard: a form's message reaches the room", async (page) => {
