@@ -1,9 +1,12 @@
 //! `cargo xtask browser`: the full stack in a real browser. Builds the checked-in chat client
 //! (`examples/chat/client`, `vite build`) and chat server (`examples/chat/server`), serves the client from the
-//! server (`serve --static`), and drives two and more pages in Debian's Chromium with playwright-core
-//! (`tests/browser/chat.mjs`): a message sent with the generated form appears in the other page's generated
-//! feed, an invalid input shows its validation message and sends nothing, and `/admin` refuses a page without a
-//! token. Screenshots of failed cases go to `target/browser-artifacts/`.
+//! server (`serve --static`), and drives several pages in Debian's Chromium with playwright-core
+//! (`tests/browser/chat.mjs`): two users chat in a room (author, time, typing indicator), the composer refuses
+//! invalid messages without sending, history pages back to the beginning, rooms are joined and left, an operator
+//! kicks a user; the generated dashboard at `/dashboard` sends with its forms and shows its feeds, and `/admin`
+//! refuses a page without a token; axe-core finds no serious or critical violations (light and dark) and nothing
+//! scrolls sideways at 390 px. Screenshots of the design (light, dark, 390 px) go to
+//! `target/browser-artifacts/screenshots/`, screenshots of failed cases to `target/browser-artifacts/`.
 
 use std::fs;
 use std::net::SocketAddr;
@@ -119,7 +122,7 @@ pub fn run(_args: &BrowserArgs) -> anyhow::Result<bool> {
         e2e::check_log(&log_path, None),
     );
     println!(
-        "browser took {:.1} s (server log: target/browser/server.log, screenshots of failures: target/browser-artifacts/)",
+        "browser took {:.1} s (server log: target/browser/server.log, screenshots: target/browser-artifacts/screenshots/, of failures: target/browser-artifacts/)",
         started.elapsed().as_secs_f64()
     );
     println!("{} passed, {} failed", tally.passed, tally.failed);

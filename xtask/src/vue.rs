@@ -3,7 +3,8 @@
 //!
 //! `cargo xtask vue` does this for our own specs, with the type tests of `tests/vue/type-tests.ts` and the
 //! cross-check of the TypeScript validators against the Rust validators' verdicts (`tests/vue/crosscheck.test.ts`
-//! on the differential test's cases). `cargo xtask corpus DIR --emit vue` type-checks and tests every valid
+//! on the differential test's cases), and an accessibility scan of every built dashboard (axe-core in Chromium,
+//! light and dark, and no sideways scrolling at 390 px: `tests/browser/dashboards.mjs`). `cargo xtask corpus DIR --emit vue` type-checks and tests every valid
 //! document of a folder in one `vue-tsc` and one `vitest` run ([`corpus_gate`]).
 
 use std::collections::BTreeMap;
@@ -51,6 +52,8 @@ pub fn run(args: &VueArgs) -> anyhow::Result<bool> {
     };
     // (compared, disagreements, left out) over all specs, for the summary.
     let mut crosschecked = (0usize, 0usize, 0usize);
+    // Built dashboards, `name=dist`, for the accessibility scan.
+    let mut built: Vec<String> = Vec::new();
     for path in crate::our_specs(&repo)? {
         let shown = format!(
             "specs/{}",
@@ -70,6 +73,11 @@ pub fn run(args: &VueArgs) -> anyhow::Result<bool> {
             .replace('/', "__")
             .replace('.', "_");
         let dir = scratch.join(&name);
+        // A fresh project: the user-owned files of an earlier run (App.vue, …) would otherwise be kept, and the
+        // checks would judge the templates of that run.
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).with_context(|| dir.display().to_string())?;
+        }
         if let Err(err) = generate_project(&api, &dir, &name) {
             count(false, format!("vue {shown}: generation failed: {err:#}"));
             continue;
@@ -130,10 +138,23 @@ pub fn run(args: &VueArgs) -> anyhow::Result<bool> {
         }
         if !args.no_build {
             let build = npx(&dir, "vite", &["build", "--logLevel", "error"]);
+            if build.is_ok() {
+                built.push(format!("{shown}={}", dir.join("dist").display()));
+            }
             count(
                 build.is_ok(),
                 format!("vue {shown}: vite build{}", describe_failure(&build)),
             );
+        }
+    }
+    if !built.is_empty() {
+        match accessibility_scan(&repo, &built) {
+            Ok(lines) => {
+                for (ok, line) in lines {
+                    count(ok, format!("vue {line}"));
+                }
+            }
+            Err(err) => count(false, format!("vue accessibility scan: {err:#}")),
         }
     }
     println!(
@@ -252,6 +273,49 @@ pub fn corpus_gate(
             }
         };
         verdicts.insert(shown.clone(), verdict);
+    }
+    Ok(verdicts)
+}
+
+/// Scans each built dashboard (`name=dist`) with axe-core in Chromium, light and dark, and checks it does not
+/// scroll sideways at 390 px (`tests/browser/dashboards.mjs`); a verdict per dashboard.
+fn accessibility_scan(repo: &Path, built: &[String]) -> anyhow::Result<Vec<(bool, String)>> {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
+    if !Path::new(&chromium).exists() {
+        bail!(
+            "no browser at {chromium}: install Debian's chromium (`apt-get install chromium`) or set CHROMIUM"
+        );
+    }
+    let dir = repo.join("tests/browser");
+    crate::e2e::npm_ci(&dir)?;
+    let output = Command::new("node")
+        .arg("dashboards.mjs")
+        .args(built)
+        .env("CHROMIUM", &chromium)
+        .current_dir(&dir)
+        .output()
+        .context("node tests/browser/dashboards.mjs")?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let mut verdicts: Vec<(bool, String)> = Vec::new();
+    for line in stdout.lines() {
+        if let Some(rest) = line.strip_prefix("ok ") {
+            verdicts.push((true, format!("accessibility {rest}")));
+        } else if let Some(rest) = line.strip_prefix("FAIL ") {
+            verdicts.push((false, format!("accessibility {rest}")));
+        } else if line.starts_with("  ")
+            && let Some((_, last)) = verdicts.last_mut()
+        {
+            last.push('\n');
+            last.push_str(line);
+        }
+    }
+    if verdicts.len() != built.len() {
+        bail!(
+            "expected {} verdicts, got {}:\n{stdout}\n{}",
+            built.len(),
+            verdicts.len(),
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     Ok(verdicts)
 }

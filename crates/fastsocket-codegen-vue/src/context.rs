@@ -39,6 +39,8 @@ pub struct Document {
     pub title: String,
     /// `info.version`.
     pub version: String,
+    /// `info.version` as a JS string literal.
+    pub version_js: String,
     /// A JSDoc block with the description.
     pub doc: String,
     /// `types.ts`.
@@ -255,6 +257,7 @@ pub fn document(api: &Api, namespaces: &[Namespace], package_name: &str) -> Docu
         title_comment: comment_text(&format!("{} {}", api.info.title, api.info.version)),
         title: api.info.title.clone(),
         version: api.info.version.clone(),
+        version_js: js_string(&api.info.version),
         doc: doc_comment(api.info.description.as_deref().unwrap_or(""), ""),
         declarations: declared.declarations(),
         schema_bundle_js: js_value(&bundle),

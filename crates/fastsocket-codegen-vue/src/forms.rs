@@ -1,7 +1,8 @@
-//! Schemas → form field descriptions (`forms.ts`), which the generated `SchemaField.vue` renders: a text input per
-//! string, a number input per number, a select per enum, a checkbox per boolean, a fieldset per object, a list
-//! with add/remove per array, a "null" toggle per nullable field, and a JSON text area for what a form cannot
-//! express (unions, tuples, untyped values).
+//! Schemas → form field descriptions (`forms.ts`), which the generated `SchemaField.vue` renders: an input fitting
+//! the format per string, a number input with its bounds and step per number, a select or segmented control per
+//! enum, a switch per boolean, a fieldset per object, a list with add/remove per array, a "no value / value"
+//! control per nullable field, a variant picker per `oneOf`/`anyOf`, and a JSON text area for what a form cannot
+//! express (tuples, untyped values, unions mixed with properties).
 //!
 //! Object types are described once in a table and referred to by name, so recursive schemas give finite forms
 //! (nested optional objects and arrays start empty; the user opens them).
@@ -19,6 +20,8 @@ pub struct Forms<'a> {
     types: &'a TypeSpace,
     /// Object types by name.
     pub objects: BTreeMap<String, Value>,
+    /// Unions being described (unions are inlined, so a union reached again through itself becomes JSON).
+    unions: Vec<TypeId>,
 }
 
 impl<'a> Forms<'a> {
@@ -27,6 +30,7 @@ impl<'a> Forms<'a> {
         Forms {
             types,
             objects: BTreeMap::new(),
+            unions: Vec::new(),
         }
     }
 
@@ -60,7 +64,7 @@ impl<'a> Forms<'a> {
             return json!({"kind": "enum", "options": options});
         }
         if !schema.one_of.is_empty() || !schema.any_of.is_empty() {
-            return json!({"kind": "json"});
+            return self.union(id, schema);
         }
         let non_null: Vec<JsonType> = schema
             .types
@@ -105,6 +109,21 @@ impl<'a> Forms<'a> {
                     "maximum",
                     schema.maximum.clone().map(Value::Number),
                 );
+                insert_some(
+                    &mut field,
+                    "exclusiveMinimum",
+                    schema.exclusive_minimum.clone().map(Value::Number),
+                );
+                insert_some(
+                    &mut field,
+                    "exclusiveMaximum",
+                    schema.exclusive_maximum.clone().map(Value::Number),
+                );
+                insert_some(
+                    &mut field,
+                    "multipleOf",
+                    schema.multiple_of.clone().map(Value::Number),
+                );
                 Value::Object(field)
             }
             Some(JsonType::Boolean) => json!({"kind": "boolean"}),
@@ -116,6 +135,34 @@ impl<'a> Forms<'a> {
             Some(JsonType::Object) => self.object_ref(id),
             _ => json!({"kind": "json"}),
         }
+    }
+
+    /// A variant picker for a pure `oneOf`/`anyOf` (no properties, types or `allOf` beside it, which a picker
+    /// could not show); JSON otherwise, and for a union reached again through one of its own variants.
+    fn union(&mut self, id: TypeId, schema: &Schema) -> Value {
+        let mixed = !schema.properties.is_empty()
+            || !schema.all_of.is_empty()
+            || (!schema.one_of.is_empty() && !schema.any_of.is_empty());
+        if mixed || self.unions.contains(&id) {
+            return json!({"kind": "json"});
+        }
+        self.unions.push(id);
+        let parts = if schema.one_of.is_empty() {
+            &schema.any_of
+        } else {
+            &schema.one_of
+        };
+        let variants: Vec<Value> = parts
+            .iter()
+            .enumerate()
+            .map(|(index, part)| {
+                let field = self.field(*part);
+                let label = variant_label(self.types, *part, &field, index);
+                json!({"label": label, "field": field})
+            })
+            .collect();
+        self.unions.pop();
+        json!({"kind": "union", "variants": variants})
     }
 
     /// Describes an object type in the table (once) and returns a reference to it.
@@ -172,6 +219,22 @@ impl<'a> Forms<'a> {
             .all_of
             .iter()
             .all(|part| self.collect_properties(*part, depth + 1, properties, required))
+    }
+}
+
+/// What a variant picker calls a variant: its title, else its kind (`text`, `number`, …, or the object type's
+/// name), else its position.
+fn variant_label(types: &TypeSpace, id: TypeId, field: &Value, index: usize) -> String {
+    if let Some(title) = types.schema(id).and_then(|s| s.title.clone()) {
+        return title;
+    }
+    match field["kind"].as_str() {
+        Some("ref") => field["name"].as_str().unwrap_or_default().to_string(),
+        Some("string") => "text".to_string(),
+        Some("number") if field["integer"] == true => "integer".to_string(),
+        Some(kind @ ("number" | "boolean" | "null" | "array")) => kind.to_string(),
+        Some("const") => field["value"].to_string(),
+        _ => format!("option {}", index + 1),
     }
 }
 

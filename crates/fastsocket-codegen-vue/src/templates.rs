@@ -25,7 +25,13 @@ const TEMPLATES: &[(&str, &str)] = embedded![
     "generated/composables.ts.j2",
     "generated/forms.ts.j2",
     "generated/index.ts.j2",
+    "generated/theme.css.j2",
+    "generated/theme.ts.j2",
+    "generated/toasts.ts.j2",
     "generated/components/SchemaField.vue.j2",
+    "generated/components/ValueView.vue.j2",
+    "generated/components/ThemeToggle.vue.j2",
+    "generated/components/Toasts.vue.j2",
     "generated/components/Form.vue.j2",
     "generated/components/Feed.vue.j2",
     "generated/components/Panel.vue.j2",
@@ -83,6 +89,36 @@ pub const PROJECT_FILES: &[(&str, &str, Owner)] = &[
     (
         "src/generated/index.ts",
         "generated/index.ts.j2",
+        Owner::Generator,
+    ),
+    (
+        "src/generated/theme.css",
+        "generated/theme.css.j2",
+        Owner::Generator,
+    ),
+    (
+        "src/generated/theme.ts",
+        "generated/theme.ts.j2",
+        Owner::Generator,
+    ),
+    (
+        "src/generated/toasts.ts",
+        "generated/toasts.ts.j2",
+        Owner::Generator,
+    ),
+    (
+        "src/generated/components/ValueView.vue",
+        "generated/components/ValueView.vue.j2",
+        Owner::Generator,
+    ),
+    (
+        "src/generated/components/ThemeToggle.vue",
+        "generated/components/ThemeToggle.vue.j2",
+        Owner::Generator,
+    ),
+    (
+        "src/generated/components/Toasts.vue",
+        "generated/components/Toasts.vue.j2",
         Owner::Generator,
     ),
     (

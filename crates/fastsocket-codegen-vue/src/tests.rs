@@ -280,3 +280,43 @@ operations:
         assert_eq!(names.len(), count, "{} exports a name twice", file.path);
     }
 }
+
+/// A union reached again through one of its own variants ends in a JSON field instead of recursing forever; its
+/// other variants get their own controls, labelled by kind.
+#[test]
+fn a_recursive_union_becomes_a_variant_picker_with_a_json_fallback() {
+    let api = text_spec(
+        r##"
+asyncapi: 3.0.0
+info: {title: t, version: '1'}
+channels:
+  c:
+    address: /
+    messages:
+      m:
+        name: put
+        payload:
+          $ref: '#/components/schemas/Value'
+operations:
+  o:
+    action: receive
+    channel: {$ref: '#/channels/c'}
+components:
+  schemas:
+    Value:
+      oneOf:
+        - type: string
+        - type: integer
+        - type: array
+          items: {$ref: '#/components/schemas/Value'}
+"##,
+    );
+    let output = generate(&api, &options()).unwrap();
+    let forms = output
+        .files
+        .iter()
+        .find(|f| f.path == "src/generated/forms.ts")
+        .unwrap();
+    let expected = r#"{"kind":"union","variants":[{"label":"text","field":{"kind":"string"}},{"label":"integer","field":{"kind":"number","integer":true}},{"label":"array","field":{"kind":"array","items":{"kind":"json"}}}]}"#;
+    assert!(forms.contents.contains(expected), "{}", forms.contents);
+}

@@ -69,7 +69,7 @@ impl lobby::LobbyHandlers for Handlers {
     }
 
     async fn on_disconnect(&self, ctx: lobby::LobbyContext) {
-        self.state().disconnect(&ctx.socket_id());
+        self.state().disconnect(ctx.socket());
     }
 
     async fn join_room(
@@ -157,7 +157,7 @@ impl room::RoomHandlers for Handlers {
         let room = ctx.params().room_id.clone();
         let typing = {
             let mut state = self.state();
-            state.disconnect(&ctx.socket_id());
+            state.disconnect(ctx.socket());
             let room = state.room(&room);
             room.leave(&ctx.socket_id()).then(|| room.typing())
         };

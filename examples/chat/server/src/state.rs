@@ -51,7 +51,7 @@ impl State {
     /// Remembers a socket so that `kick_user` can find it.
     pub fn connect(&mut self, user: &User, socket: SocketRef) {
         self.sockets.insert(
-            socket.id.to_string(),
+            socket_key(&socket),
             Connected {
                 user: user.id.0,
                 socket,
@@ -60,8 +60,8 @@ impl State {
     }
 
     /// Forgets a socket.
-    pub fn disconnect(&mut self, socket_id: &str) {
-        self.sockets.remove(socket_id);
+    pub fn disconnect(&mut self, socket: &SocketRef) {
+        self.sockets.remove(&socket_key(socket));
     }
 
     /// The minutes left of a ban, rounded up; `None` when the user is not banned (an expired ban is removed).
@@ -246,6 +246,12 @@ pub fn user_named(username: Option<&str>, fallback: &str) -> User {
         role: UserRole::Member,
         additional_properties: Default::default(),
     }
+}
+
+/// The key of a socket among all namespaces: socketioxide gives a client's sockets of different namespaces the
+/// same id, so the id alone would let a room socket replace the lobby socket (and a kick miss one of them).
+fn socket_key(socket: &SocketRef) -> String {
+    format!("{} {}", socket.ns(), socket.id)
 }
 
 /// `^[A-Za-z0-9_]+$`, 3 to 24 characters.
