@@ -4,7 +4,7 @@
 //! and the library API that build scripts call ([`Builder`], configured in code or by a [`config`] file; a
 //! `[build-dependencies]` entry with `default-features = false` leaves the command line's dependencies out).
 //! Both hold one [`Settings`] value (defaults, the config file, then flags or setters) and call the one
-//! [`generate`] function; they differ only in where the files go. Loading lives in [`fastsocket_spec`], the IR in
+//! [`generate()`] function; they differ only in where the files go. Loading lives in [`fastsocket_spec`], the IR in
 //! [`fastsocket_ir`], the Rust emitter (and its options: layout, type attributes and overrides, runtime
 //! dependency) in `fastsocket_codegen_rust`.
 #![deny(missing_docs)]
