@@ -30,6 +30,7 @@ const TEMPLATES: &[(&str, &str)] = embedded![
     "generated/toasts.ts.j2",
     "generated/components/SchemaField.vue.j2",
     "generated/components/ValueView.vue.j2",
+    "generated/components/MessageFeed.vue.j2",
     "generated/components/ThemeToggle.vue.j2",
     "generated/components/Toasts.vue.j2",
     "generated/components/Form.vue.j2",
@@ -109,6 +110,11 @@ pub const PROJECT_FILES: &[(&str, &str, Owner)] = &[
     (
         "src/generated/components/ValueView.vue",
         "generated/components/ValueView.vue.j2",
+        Owner::Generator,
+    ),
+    (
+        "src/generated/components/MessageFeed.vue",
+        "generated/components/MessageFeed.vue.j2",
         Owner::Generator,
     ),
     (
