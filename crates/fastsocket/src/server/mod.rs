@@ -39,7 +39,9 @@
 //! Errors go to the acknowledgement when the client asked for one (`socket.emit("echo", data, (answer) => …)`
 //! or `emitWithAck`), else to an [`EXCEPTION_EVENT`] (`"exception"`) event sent to that socket. The connection
 //! stays open in every case. One log line per connect, disconnect, event and error, with the namespace, the
-//! event, the socket id and the latency (target `fastsocket`).
+//! event, the socket id and the latency (target `fastsocket`), written by [`LogObserver`]: every connect,
+//! refusal, disconnect and answered event is an [`Activity`] handed to each [`Observer`] (add one with
+//! [`App::observe`]).
 //!
 //! # Configuration and endpoints
 //!
@@ -67,7 +69,9 @@ mod connections;
 mod context;
 mod error;
 mod limits;
+pub mod monitor;
 mod namespace;
+mod observe;
 mod origin;
 mod params;
 mod serve;
@@ -87,6 +91,7 @@ pub use config::{
 pub use context::{Context, Emitter, SEEN_KEYS_PER_SOCKET};
 pub use error::{EmitError, ErrorBody, ErrorCode, ErrorEnvelope, HandlerError};
 pub use namespace::{App, EXCEPTION_EVENT, NamespaceBuilder};
+pub use observe::{Activity, EventRecord, LogObserver, Observer, Outcome};
 pub use params::{NamespaceParams, decode_param};
 pub use serve::{ServerHandle, run, serve};
 pub use spec::{Direction, EventInfo, ServerSpec};

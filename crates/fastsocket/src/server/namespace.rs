@@ -24,6 +24,7 @@ use super::context::{Context, Emitter, SocketCore, SocketState};
 use super::error::{ErrorCode, HandlerError};
 pub(crate) use super::limits::Limits;
 use super::limits::{DynamicNamespaces, InFlight, TokenBucket};
+use super::observe::{Activity, EventRecord, LogObserver, Observer, Observers, Outcome};
 use super::params::{NamespaceParams, is_dynamic, match_path};
 use super::spec::ServerSpec;
 use crate::Validate;
@@ -53,6 +54,8 @@ struct AppInner {
     authenticator: Arc<dyn DynAuthenticator>,
     /// Every scheme the registered namespaces use, for [`App::check_schemes`].
     schemes: std::sync::Mutex<Vec<Scheme>>,
+    /// Who is told what happens (the log first).
+    observers: Observers,
 }
 
 impl App {
@@ -70,8 +73,23 @@ impl App {
                 dynamic: DynamicNamespaces::new(limits.max_dynamic_namespaces),
                 authenticator,
                 schemes: std::sync::Mutex::new(Vec::new()),
+                observers: {
+                    let observers = Observers::default();
+                    observers.add(Arc::new(LogObserver));
+                    observers
+                },
             }),
         }
+    }
+
+    /// Adds an observer of what happens on the server (connects, refusals, disconnects, every answered event),
+    /// after the ones added before it (the server's log is the first). See [`Observer`] for what it must not do.
+    pub fn observe(&self, observer: impl Observer) {
+        self.inner.observers.add(Arc::new(observer));
+    }
+
+    pub(crate) fn observers(&self) -> &Observers {
+        &self.inner.observers
     }
 
     /// Starts the registration of a namespace. `path` may hold `{param}` segments (a dynamic namespace: every
@@ -394,7 +412,7 @@ impl<P: NamespaceParams> Shared<P> {
             // No client is in it or joining it (it would have been entered): nothing else holds it.
             io.delete_ns(&namespace);
             let message = "too many namespaces: the server holds its maximum of dynamic namespaces";
-            tracing::warn!(target: "fastsocket", namespace = shown(&namespace), socket = %socket.id, reason = message, "connection refused");
+            self.refused(&socket, &namespace, message);
             return Err(Refusal(message.to_owned()));
         }
         let admitted = self.clone().check_and_install(socket, auth).await;
@@ -433,7 +451,7 @@ impl<P: NamespaceParams> Shared<P> {
                     shown(&namespace),
                     list.join("; ")
                 );
-                tracing::warn!(target: "fastsocket", namespace = shown(&namespace), socket = %socket.id, reason = %message, "connection refused");
+                self.refused(&socket, &namespace, &message);
                 return Err(Refusal(message));
             }
         };
@@ -453,7 +471,7 @@ impl<P: NamespaceParams> Shared<P> {
             Ok(principal) => principal,
             Err(error) => {
                 let message = format!("unauthorized: {error}");
-                tracing::warn!(target: "fastsocket", namespace, socket = %socket.id, reason = %message, "connection refused");
+                self.refused(&socket, &namespace, &message);
                 return Err(Refusal(message));
             }
         };
@@ -507,7 +525,12 @@ impl<P: NamespaceParams> Shared<P> {
                 let shared = shared.clone();
                 let state = state.clone();
                 async move {
-                    tracing::info!(target: "fastsocket", namespace = socket.ns(), socket = %socket.id, reason = %reason, "disconnected");
+                    shared.app.observers().observe(&Activity::Disconnected {
+                        namespace: socket.ns(),
+                        pattern: shared.pattern,
+                        socket: socket.id,
+                        reason,
+                    });
                     let namespace = socket.ns().to_owned();
                     if let Some(hook) = &shared.on_disconnect {
                         let core = SocketCore {
@@ -537,14 +560,13 @@ impl<P: NamespaceParams> Shared<P> {
         let Some(state) = socket.extensions.get::<Arc<SocketState<P>>>() else {
             return;
         };
-        tracing::info!(
-            target: "fastsocket",
-            namespace = socket.ns(),
-            socket = %socket.id,
-            principal = state.principal.as_ref().map(|p| p.subject.as_str()),
-            transport = ?socket.transport_type(),
-            "connected"
-        );
+        self.app.observers().observe(&Activity::Connected {
+            namespace: socket.ns(),
+            pattern: self.pattern,
+            socket: socket.id,
+            principal: state.principal.as_ref().map(|p| p.subject.as_str()),
+            transport: socket.transport_type(),
+        });
         if let Some(hook) = &self.on_connect {
             let core = SocketCore {
                 socket,
@@ -557,7 +579,18 @@ impl<P: NamespaceParams> Shared<P> {
         }
     }
 
-    /// Handles one inbound event: size, event table, payload schema, handler (panics caught), answer, log.
+    /// Tells the observers that a client was refused at connect.
+    fn refused(&self, socket: &SocketRef, namespace: &str, reason: &str) {
+        self.app.observers().observe(&Activity::Refused {
+            namespace: shown(namespace),
+            pattern: self.pattern,
+            socket: socket.id,
+            reason,
+        });
+    }
+
+    /// Handles one inbound event: size, event table, payload schema, handler (panics caught), answer, then
+    /// the observers are told.
     async fn dispatch(
         &self,
         core: SocketCore<P>,
@@ -570,9 +603,11 @@ impl<P: NamespaceParams> Shared<P> {
         let started = Instant::now();
         core.state.ready.wait().await;
         let socket = core.socket.clone();
+        let state = core.state.clone();
         let max = self.app.inner.limits.max_message_bytes;
         // Held until the answer is sent.
         let in_flight = limits.in_flight.try_enter();
+        let mut declared = false;
         let outcome = if !limits.bucket.as_ref().is_none_or(TokenBucket::try_take) {
             Err(HandlerError::new(
                 ErrorCode::RateLimited,
@@ -592,6 +627,7 @@ impl<P: NamespaceParams> Shared<P> {
                 ),
             ))
         } else if let Some(entry) = self.events.get(event.as_str()) {
+            declared = true;
             let value = match core.state.verdicts.authorize(entry.security) {
                 Err(Denied::Unauthorized(message)) => {
                     Err(HandlerError::new(ErrorCode::Unauthorized, message))
@@ -642,16 +678,14 @@ impl<P: NamespaceParams> Shared<P> {
             ))
         };
 
-        let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         let event = shown(&event);
-        match outcome {
+        match &outcome {
             Ok(answer) => {
                 if inbound.wants_ack
-                    && let Err(error) = ack.send(&answer)
+                    && let Err(error) = ack.send(answer)
                 {
                     tracing::warn!(target: "fastsocket", namespace = socket.ns(), event, socket = %socket.id, %error, "cannot send the acknowledgement");
                 }
-                tracing::info!(target: "fastsocket", namespace = socket.ns(), event, socket = %socket.id, latency_us, "event handled");
             }
             Err(error) => {
                 let envelope = error.envelope();
@@ -663,20 +697,30 @@ impl<P: NamespaceParams> Shared<P> {
                 if let Err(send_error) = sent {
                     tracing::warn!(target: "fastsocket", namespace = socket.ns(), event, socket = %socket.id, error = %send_error, "cannot send the error");
                 }
-                let code = error.code().as_str();
-                let cause = error.cause().map(ToString::to_string);
-                if error.code() == ErrorCode::RateLimited {
-                    // A flood must not become a flood of log lines: one warning per socket.
-                    if !limits.warned.swap(true, Ordering::Relaxed) {
-                        tracing::warn!(target: "fastsocket", namespace = socket.ns(), event, socket = %socket.id, code, error = error.message(), "events refused (logged once per socket)");
-                    }
-                } else if error.code().is_client_error() {
-                    tracing::warn!(target: "fastsocket", namespace = socket.ns(), event, socket = %socket.id, latency_us, code, error = error.message(), "event refused");
-                } else {
-                    tracing::error!(target: "fastsocket", namespace = socket.ns(), event, socket = %socket.id, latency_us, code, error = error.message(), cause, "event failed");
-                }
             }
         }
+        let rate_limited_before = match &outcome {
+            Err(error) if error.code() == ErrorCode::RateLimited => {
+                limits.warned.swap(true, Ordering::Relaxed)
+            }
+            _ => false,
+        };
+        let record = EventRecord {
+            namespace: socket.ns(),
+            pattern: self.pattern,
+            event,
+            declared,
+            socket: socket.id,
+            principal: state.principal.as_ref().map(|p| p.subject.as_str()),
+            size: inbound.size,
+            latency: started.elapsed(),
+            outcome: match &outcome {
+                Ok(_) => Outcome::Handled,
+                Err(error) => Outcome::Error(error),
+            },
+            rate_limited_before,
+        };
+        self.app.observers().observe(&Activity::Event(&record));
     }
 }
 

@@ -1,0 +1,7 @@
+//! Live monitoring: what the monitoring namespace (`/_monitor` by default) streams to operators, and the tools
+//! that read it.
+//!
+//! The wire format is [`protocol`]: one [`protocol::ActivityMessage`] per connect, refusal, disconnect and
+//! event, and a [`protocol::StatsSnapshot`] every second.
+
+pub mod protocol;
