@@ -15,8 +15,19 @@ pub fn js_string(text: &str) -> String {
 }
 
 /// Any JSON value as a JavaScript expression, with the same escaping as [`js_string`].
+///
+/// A `"__proto__"` key is written as the computed key `["__proto__"]`: in an object literal the plain key sets
+/// the object's prototype instead of making a property (a schema with a property named `__proto__` would lose
+/// it, and hand its value to every lookup on that object).
 pub fn js_value(value: &Value) -> String {
     let json = serde_json::to_string(value).unwrap_or_else(|_| "null".to_string());
+    // In compact JSON an unescaped `"` after `{` or `,` opens a key: inside strings every `"` is escaped.
+    let json = if json.contains("\"__proto__\":") {
+        json.replace("{\"__proto__\":", "{[\"__proto__\"]:")
+            .replace(",\"__proto__\":", ",[\"__proto__\"]:")
+    } else {
+        json
+    };
     let mut out = String::with_capacity(json.len());
     for c in json.chars() {
         match c {
@@ -96,6 +107,15 @@ mod tests {
         // Still the same string once parsed.
         let parsed: String = serde_json::from_str(&literal).unwrap();
         assert_eq!(parsed, hostile);
+    }
+
+    #[test]
+    fn a_proto_key_stays_a_property() {
+        let value = serde_json::json!({"__proto__": {"type": "string"}, "a": {"__proto__": 1}, "s": "{\"__proto__\":"});
+        assert_eq!(
+            js_value(&value),
+            r#"{["__proto__"]:{"type":"string"},"a":{["__proto__"]:1},"s":"{\"__proto__\":"}"#
+        );
     }
 
     #[test]

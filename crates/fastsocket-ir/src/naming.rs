@@ -195,12 +195,16 @@ impl NameScope {
         self.taken.contains(name)
     }
 
-    /// `base` if free, else `base2`, `base3`, … (`base_2` when `base` ends in a digit, so `V1` gives `V1_2`).
+    /// `base` if free, else `base2`, `base3`, … (`base_2` when `base` ends in a digit, so `V1` gives `V1_2`, or is
+    /// snake case; `self_2` when it ends in `_`).
     pub fn claim(&mut self, base: &str) -> String {
         if self.taken.insert(base.to_string()) {
             return base.to_string();
         }
-        let sep = if base.ends_with(|c: char| c.is_ascii_digit())
+        // `self_` (a keyword made safe) gives `self_2`, not `self__2`: a doubled underscore is not snake case.
+        let sep = if base.ends_with('_') {
+            ""
+        } else if base.ends_with(|c: char| c.is_ascii_digit())
             || base.contains('_')
             || base.starts_with(|c: char| c.is_ascii_lowercase())
         {
@@ -275,6 +279,12 @@ mod tests {
         assert_eq!(scope.claim("V1"), "V1_2");
         assert_eq!(scope.claim("order_id"), "order_id");
         assert_eq!(scope.claim("order_id"), "order_id_2");
+        assert_eq!(scope.claim("self_"), "self_");
+        assert_eq!(
+            scope.claim("self_"),
+            "self_2",
+            "a doubled underscore is not snake case"
+        );
         scope.reserve("Order4");
         assert_eq!(scope.claim("Order"), "Order5");
     }

@@ -245,7 +245,8 @@ pub fn namespaces(api: &Api, mapping: Mapping) -> (Vec<Namespace>, Vec<String>) 
             }
         }
         let mut methods = NameScope::new();
-        for reserved in ["on_connect", "on_disconnect"] {
+        // The handler trait's lifecycle hooks, and the methods every generated emitter has besides its events.
+        for reserved in ["on_connect", "on_disconnect", "to", "inner"] {
             methods.reserve(reserved);
         }
         for event in ns.inbound.iter_mut().chain(ns.outbound.iter_mut()) {
