@@ -408,9 +408,8 @@ fn write_if_changed(path: &Path, contents: &str) -> Result<bool, BuildError> {
         path: path.to_path_buf(),
         source,
     };
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(error)?;
-    }
-    std::fs::write(path, contents).map_err(error)?;
+    let folder = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(folder).map_err(error)?;
+    crate::atomic::write(folder, path, contents.as_bytes()).map_err(error)?;
     Ok(true)
 }

@@ -48,10 +48,8 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>, InitError> {
             path: path.clone(),
             source,
         };
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(io)?;
-        }
-        std::fs::write(&path, contents).map_err(io)?;
+        std::fs::create_dir_all(dir).map_err(io)?;
+        crate::atomic::write(dir, &path, contents.as_bytes()).map_err(io)?;
         written.push(path);
     }
     Ok(written)

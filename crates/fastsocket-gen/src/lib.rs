@@ -9,6 +9,7 @@
 //! dependency) in `fastsocket_codegen_rust`.
 #![deny(missing_docs)]
 
+mod atomic;
 pub mod builder;
 #[cfg(feature = "cli")]
 pub mod cli;

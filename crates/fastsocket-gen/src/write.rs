@@ -166,21 +166,34 @@ pub fn write_files(
     if !edited.is_empty() {
         return Err(WriteError::EditedByHand(edited));
     }
+    if mode.check {
+        summary.written = plan.into_iter().map(|(_, shown, _)| shown).collect();
+        return Ok(summary);
+    }
+    // Every new file is written beside its target first, then all are renamed into place: a run that fails
+    // or is killed while writing leaves every file whole (old or new), never half written.
+    std::fs::create_dir_all(dir).map_err(|source| WriteError::Io {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    let mut staged = crate::atomic::Staged::default();
+    let mut shown_of = std::collections::HashMap::new();
     for (path, shown, contents) in plan {
-        if !mode.check {
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).map_err(|source| WriteError::Io {
-                    path: shown.clone(),
-                    source,
-                })?;
-            }
-            std::fs::write(&path, contents).map_err(|source| WriteError::Io {
+        staged
+            .stage(dir, &path, contents.as_bytes())
+            .map_err(|source| WriteError::Io {
                 path: shown.clone(),
                 source,
             })?;
-        }
+        shown_of.insert(path, shown.clone());
         summary.written.push(shown);
     }
+    staged.commit().map_err(|(path, source)| WriteError::Io {
+        path: shown_of
+            .remove(&path)
+            .unwrap_or_else(|| path.display().to_string()),
+        source,
+    })?;
     Ok(summary)
 }
 
@@ -319,6 +332,39 @@ pub(crate) mod tests {
         let err = write_files(&dir, &files, WriteMode::default()).unwrap_err();
         assert!(
             matches!(&err, WriteError::EditedByHand(paths) if paths == &vec!["src/generated/B.vue".to_string()])
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_failure_while_writing_leaves_every_file_as_it_was() {
+        let dir = tempdir("all-or-nothing");
+        let elsewhere = tempdir("all-or-nothing-elsewhere");
+        let first = [file("a.rs", "fn a() {}\n", Owner::Generator)];
+        write_files(&dir, &first, WriteMode::default()).unwrap();
+        let before = std::fs::read_to_string(dir.join("a.rs")).unwrap();
+        // `b/` leads out of the folder: staging its file fails after `a.rs`'s new contents were staged.
+        std::os::unix::fs::symlink(&elsewhere, dir.join("b")).unwrap();
+        let second = [
+            file("a.rs", "fn a2() {}\n", Owner::Generator),
+            file("b/c.rs", "fn c() {}\n", Owner::Generator),
+        ];
+        let error = write_files(&dir, &second, WriteMode::default()).unwrap_err();
+        assert!(
+            matches!(&error, WriteError::Io { path, .. } if path == "b/c.rs"),
+            "{error}"
+        );
+        assert_eq!(std::fs::read_to_string(dir.join("a.rs")).unwrap(), before);
+        assert!(!elsewhere.join("c.rs").exists());
+        let names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert!(
+            names
+                .iter()
+                .all(|n| !n.starts_with(crate::atomic::TEMP_PREFIX)),
+            "{names:?}"
         );
     }
 

@@ -5,16 +5,14 @@ use std::time::{Duration, SystemTime};
 
 use fastsocket_gen::{BuildError, Builder, Generated};
 
+mod common;
+
 fn specs() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs")
 }
 
 fn temp(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("fastsocket-builder-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::temp("builder", name)
 }
 
 fn run(builder: Builder) -> (Result<Generated, BuildError>, String) {

@@ -18,6 +18,11 @@ pub const MAX_DEPTH: usize = 256;
 /// How many nodes one document may expand to (aliases included): a guard against "billion laughs" inputs.
 pub const MAX_NODES: usize = 20_000_000;
 
+/// How many values aliases may copy in one document, in all. Real documents alias a few small blocks; an alias
+/// bomb multiplies them. The budget is charged with an anchor's size before its copy is made, so a bomb is
+/// refused after at most this many copied values (a fraction of a second), not after [`MAX_NODES`].
+pub const MAX_ALIAS_COPIES: usize = 1_000_000;
+
 /// A problem found while reading the text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyntaxIssue {
@@ -136,6 +141,8 @@ struct TreeBuilder {
     root: Option<Node>,
     anchors: HashMap<usize, (Node, usize)>,
     nodes: usize,
+    /// Values copied by aliases so far (see [`MAX_ALIAS_COPIES`]).
+    alias_copies: usize,
     issues: Vec<SyntaxIssue>,
 }
 
@@ -222,6 +229,7 @@ impl TreeBuilder {
                         fatal: true,
                     });
                 };
+                self.charge_alias(size, pos)?;
                 self.count(size, pos)?;
                 if let Some(Frame::Map {
                     key: key @ None, ..
@@ -238,6 +246,23 @@ impl TreeBuilder {
             | Event::DocumentStart(_)
             | Event::DocumentEnd
             | Event::Nothing => {}
+        }
+        Ok(())
+    }
+
+    fn charge_alias(&mut self, size: usize, pos: Pos) -> Result<(), SyntaxIssue> {
+        self.alias_copies = self.alias_copies.saturating_add(size);
+        if self.alias_copies > MAX_ALIAS_COPIES {
+            return Err(SyntaxIssue {
+                pos,
+                message: format!(
+                    "aliases copy more than {MAX_ALIAS_COPIES} values (this alias copies {size})"
+                ),
+                help: Some(
+                    "this looks like an alias bomb; write the values out or use $ref".to_string(),
+                ),
+                fatal: true,
+            });
         }
         Ok(())
     }
@@ -548,8 +573,34 @@ mod tests {
         assert!(
             issues
                 .iter()
-                .any(|i| i.message.contains("expands to more than"))
+                .any(|i| i.message.contains("aliases copy more than")),
+            "{issues:?}"
         );
+    }
+
+    #[test]
+    fn alias_bombs_are_refused_before_their_copies_are_made() {
+        // One alias of a 2M-value anchor: refused when it is met, so the parse builds the anchor only once.
+        let mut text = String::from("big: &big [");
+        text.push_str(&"0,".repeat(MAX_ALIAS_COPIES + 1));
+        text.push_str("0]\ncopy: *big\n");
+        let (node, issues) = parse(&text);
+        assert!(node.is_none());
+        let issue = issues.iter().find(|i| i.fatal).expect("a fatal issue");
+        assert!(
+            issue.message.contains("aliases copy more than"),
+            "{issue:?}"
+        );
+        assert_eq!(issue.pos.line, 2, "located at the alias: {issue:?}");
+    }
+
+    #[test]
+    fn documents_that_alias_within_the_budget_load() {
+        let text =
+            "base: &base {type: object, properties: {a: {type: string}}}\nx: *base\ny: *base\n";
+        let (node, issues) = parse(text);
+        assert!(issues.iter().all(|i| !i.fatal), "{issues:?}");
+        assert!(node.is_some());
     }
 
     #[test]
