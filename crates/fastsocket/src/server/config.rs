@@ -65,8 +65,9 @@ pub struct ServerConfig {
     /// Origins allowed by CORS (`FASTSOCKET_CORS_ORIGINS`, comma-separated; `*` allows any origin without
     /// credentials). Default: `http://localhost:5173`, `http://127.0.0.1:5173`.
     pub cors_origins: Vec<String>,
-    /// Log format (`FASTSOCKET_LOG_FORMAT`: `text` or `json`).
-    pub log_format: LogFormat,
+    /// Where and how the log is written (`FASTSOCKET_LOG_FORMAT`, `FASTSOCKET_LOG_DIR`, rotation and
+    /// retention: see [`LogSettings`](super::logs::LogSettings)).
+    pub logs: super::logs::LogSettings,
     /// Engine.IO ping interval (25 s, as socket.io).
     pub ping_interval: Duration,
     /// How long to wait for a pong before closing (20 s, as socket.io).
@@ -130,7 +131,7 @@ impl Default for ServerConfig {
                 .iter()
                 .map(|s| (*s).to_owned())
                 .collect(),
-            log_format: LogFormat::Text,
+            logs: super::logs::LogSettings::default(),
             ping_interval: Duration::from_secs(25),
             ping_timeout: Duration::from_secs(20),
             connect_timeout: Duration::from_secs(10),
@@ -182,9 +183,8 @@ pub(crate) struct ServeArgs {
         default_values_t = DEFAULT_CORS_ORIGINS.iter().map(|s| (*s).to_owned())
     )]
     cors_origins: Vec<String>,
-    /// Log format.
-    #[arg(long, env = "FASTSOCKET_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
-    log_format: LogFormat,
+    #[command(flatten)]
+    log: super::logs::LogArgs,
     /// A built web client (e.g. a Vite `dist/` folder) to serve at `/`, with `index.html` for client routes.
     #[arg(long = "static", env = "FASTSOCKET_STATIC_DIR", value_name = "DIR")]
     static_dir: Option<PathBuf>,
@@ -244,7 +244,7 @@ impl ServeArgs {
                 .map(|o| o.trim().to_owned())
                 .filter(|o| !o.is_empty())
                 .collect(),
-            log_format: self.log_format,
+            logs: self.log.into_settings(),
             static_dir: self.static_dir,
             check_origin: !self.allow_any_origin,
             max_connections: self.max_connections,
@@ -278,6 +278,8 @@ pub(crate) enum Command {
     Events,
     /// Print the AsyncAPI document (JSON).
     Spec,
+    /// Read the server's log files (`FASTSOCKET_LOG_DIR`): `logs tail`, `logs stats`.
+    Logs(super::logs::command::LogsArgs),
 }
 
 /// Installs the global tracing subscriber: `RUST_LOG` (default [`DEFAULT_LOG_FILTER`]) in `format`, with the
@@ -298,7 +300,7 @@ pub fn init_logging(format: LogFormat) {
 
 /// The filter for a `RUST_LOG` value (`None` or invalid: [`DEFAULT_LOG_FILTER`]), [`QUIET_TARGETS`] it does
 /// not name set to `warn`.
-fn log_filter(rust_log: Option<&str>) -> tracing_subscriber::EnvFilter {
+pub(crate) fn log_filter(rust_log: Option<&str>) -> tracing_subscriber::EnvFilter {
     use tracing_subscriber::EnvFilter;
     let spec = rust_log
         .filter(|s| !s.trim().is_empty())
@@ -384,7 +386,7 @@ mod tests {
         assert_eq!(config.port, 0);
         assert_eq!(config.max_message_bytes, 10);
         assert_eq!(config.cors_origins, ["http://a", "http://b"]);
-        assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(config.logs.format, LogFormat::Json);
         assert_eq!(config.static_dir, Some(PathBuf::from("client/dist")));
         assert_eq!(config.transport_limit(), 64 * 1024);
         assert!(config.check_origin);

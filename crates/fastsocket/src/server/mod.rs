@@ -69,6 +69,7 @@ mod connections;
 mod context;
 mod error;
 mod limits;
+pub mod logs;
 pub mod monitor;
 mod namespace;
 mod observe;

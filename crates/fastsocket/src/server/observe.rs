@@ -171,12 +171,18 @@ impl fmt::Debug for Observers {
 }
 
 /// The server's log lines (target `fastsocket`): one per connect, refusal, disconnect and event; errors with
-/// their code, message and cause; a flood of `rate_limited` refusals logged once per socket.
+/// their code, message and cause; a flood of `rate_limited` refusals logged once per socket. Once
+/// [`logs::init`](super::logs::init) ran, as structured records through its non-blocking writer.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct LogObserver;
 
 impl Observer for LogObserver {
     fn observe(&self, activity: &Activity<'_>) {
+        // With the log writer installed (`serve`), a record goes to its queue: no formatting, no write on this
+        // task. Without it (a server embedded in tests or another program), a `tracing` line as before.
+        if super::logs::observe(activity) {
+            return;
+        }
         match *activity {
             Activity::Connected {
                 namespace,

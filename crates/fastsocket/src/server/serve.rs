@@ -18,7 +18,7 @@ use tower_http::cors::{AllowHeaders, AllowOrigin, Any, CorsLayer};
 use tower_http::trace::TraceLayer;
 
 use super::auth::Authenticator;
-use super::config::{Cli, Command, ServerConfig, init_logging};
+use super::config::{Cli, Command, ServerConfig};
 use super::connections::{self, ConnectionLimits};
 use super::namespace::{App, Limits};
 use super::origin::{self, OriginPolicy};
@@ -71,7 +71,7 @@ impl ServerHandle {
 /// Starts a server on `config.host`:`config.port` (port 0 picks a free one) and returns once it listens: the
 /// bound address and a handle to stop it. `register` installs the namespaces (generated `register_*`
 /// functions). With [`ServerConfig::static_dir`] the folder is served at `/` too; a folder that is missing or
-/// holds no `index.html` is an error here. Logging is not set up here (see [`init_logging`]).
+/// holds no `index.html` is an error here. Logging is not set up here (see [`logs::init`](super::logs::init)).
 pub async fn serve<A: Authenticator>(
     spec: &'static ServerSpec,
     config: ServerConfig,
@@ -234,6 +234,7 @@ fn cors_layer(origins: &[String]) -> io::Result<CorsLayer> {
 ///   SIGTERM.
 /// - `events`: the table of namespaces and events.
 /// - `spec`: the AsyncAPI document.
+/// - `logs tail`, `logs stats`: read the log files (see [`logs`](super::logs)).
 ///
 /// Exit status: 0 after a clean stop, 1 when the server cannot start, 2 for a usage error.
 pub async fn run<A: Authenticator>(
@@ -257,6 +258,7 @@ pub async fn run<A: Authenticator>(
         // A closed pipe (`… spec | head`) is not an error worth a panic.
         Some(Command::Events) => return print_out(&spec.events_table()),
         Some(Command::Spec) => return print_out(&format!("{}\n", spec.asyncapi_json)),
+        Some(Command::Logs(args)) => return super::logs::command::run(args),
         Some(Command::Serve(args)) => args,
         None => match Cli::try_parse_from_serve() {
             Ok(args) => args,
@@ -264,7 +266,14 @@ pub async fn run<A: Authenticator>(
         },
     };
     let config = args.into_config();
-    init_logging(config.log_format);
+    // Kept until the end of `run`: dropping it writes the records still queued.
+    let _log_guard = match super::logs::init(&config.logs) {
+        Ok(guard) => guard,
+        Err(error) => {
+            eprintln!("error: cannot open the log: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let (_, handle) = match serve(spec, config, authenticator, register).await {
         Ok(started) => started,
         Err(error) => {
