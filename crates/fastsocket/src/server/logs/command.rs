@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use super::query::{Filter, parse_level, parse_time};
 use super::record::Record;
-use super::rotate::{active_path, log_files};
+use super::rotate::{active_path, log_files, rotation_stamp};
 use super::scan::{Counts, Scanner, open};
 use super::settings::{LogArgs, LogSettings};
 use super::stats::{Stats, table};
@@ -109,18 +109,14 @@ impl FilterArgs {
     }
 }
 
-/// Runs `logs …`: 0 when done, 1 on an error (no log folder, unreadable files), 2 for a bad filter.
+/// Runs `logs …`: 0 when done, 1 on an error (unreadable files), 2 for a usage error (no log folder, a bad
+/// filter).
 pub(crate) fn run(args: LogsArgs) -> ExitCode {
-    let settings = args.log.into_settings();
     let stdout = io::stdout();
     let ansi = io::IsTerminal::is_terminal(&stdout);
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let result = match args.command {
-        LogsCommand::Tail(tail_args) => tail(&settings, tail_args, &mut out, ansi, &|| false),
-        LogsCommand::Stats(stats_args) => stats(&settings, stats_args, &mut out),
-    };
-    let result = result.and_then(|counts| {
-        out.flush().map_err(Failure::Io)?;
+    let result = run_to(args, &mut out, ansi, &|| false).and_then(|counts| {
+        out.flush()?;
         Ok(counts)
     });
     match result {
@@ -138,6 +134,20 @@ pub(crate) fn run(args: LogsArgs) -> ExitCode {
             eprintln!("error: {error}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Runs `logs …` writing to `out` (`ansi`: colour the levels); `--follow` goes on until `stop` says so.
+pub(crate) fn run_to(
+    args: LogsArgs,
+    out: &mut dyn Write,
+    ansi: bool,
+    stop: &dyn Fn() -> bool,
+) -> Result<Counts, Failure> {
+    let settings = args.log.into_settings();
+    match args.command {
+        LogsCommand::Tail(tail_args) => tail(&settings, tail_args, out, ansi, stop),
+        LogsCommand::Stats(stats_args) => stats(&settings, stats_args, out),
     }
 }
 
@@ -189,7 +199,9 @@ impl Printer<'_> {
             return;
         }
         let result = if self.json {
-            self.out.write_all(line).and_then(|()| self.out.write_all(b"\n"))
+            self.out
+                .write_all(line)
+                .and_then(|()| self.out.write_all(b"\n"))
         } else {
             self.text.clear();
             record.write_text(&mut self.text, self.ansi);
@@ -266,7 +278,12 @@ pub(crate) fn tail(
     }
     printer.check()?;
     if args.follow {
-        follow(&dir, &mut scanner, following, &mut printer, stop)?;
+        let newest = files
+            .iter()
+            .filter_map(|p| rotation_stamp(p))
+            .max()
+            .map(str::to_owned);
+        follow(&dir, &mut scanner, following, newest, &mut printer, stop)?;
     }
     Ok(scanner.counts)
 }
@@ -288,7 +305,18 @@ fn read_file(
         while scanner.read_from(&mut file, on_match)? > 0 {}
         return Ok(Some(file));
     }
-    let mut input = match open(path) {
+    let opened = open(path).or_else(|error| {
+        // Gzipped since the folder was listed: the same lines under another name.
+        let mut gz = path.as_os_str().to_owned();
+        gz.push(".gz");
+        match error.kind() {
+            io::ErrorKind::NotFound if path.extension().is_some_and(|e| e == "log") => {
+                open(Path::new(&gz))
+            }
+            _ => Err(error),
+        }
+    });
+    let mut input = match opened {
         Ok(input) => input,
         // Removed by retention since the folder was listed.
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -305,12 +333,14 @@ fn read_file(
 /// How often `--follow` looks for new lines.
 const POLL: Duration = Duration::from_millis(100);
 
-/// Shows new lines of the active file as they come; when the file is rotated (the active name now names
-/// another file), reads the rest of the old one, then follows the new one from its start.
+/// Shows new lines of the active file as they come. When the file was rotated (the active name names another
+/// file), reads the rest of the old one, then every file rotated since (several rotations can happen between
+/// two looks), then follows the new active file from its start.
 fn follow(
     dir: &Path,
     scanner: &mut Scanner<'_>,
     mut file: Option<File>,
+    mut newest: Option<String>,
     printer: &mut Printer<'_>,
     stop: &dyn Fn() -> bool,
 ) -> Result<(), Failure> {
@@ -326,10 +356,23 @@ fn follow(
             (_, Err(_)) => false,
         };
         if replaced {
+            let rotated: Vec<PathBuf> = log_files(dir)?
+                .into_iter()
+                .filter(|p| rotation_stamp(p).is_some_and(|s| newest.as_deref() < Some(s)))
+                .collect();
+            if let Some(last) = rotated.last().and_then(|p| rotation_stamp(p)) {
+                newest = Some(last.to_owned());
+            }
+            let mut unseen = rotated.iter();
             if let Some(mut old) = file.take() {
-                // Whatever was written between the last read and the rotation.
+                // Whatever was written between the last read and the rotation; the first file rotated since
+                // is that one.
                 while scanner.read_from(&mut old, &mut |l, r| printer.emit(l, r))? > 0 {}
                 scanner.finish(&mut |l, r| printer.emit(l, r));
+                unseen.next();
+            }
+            for path in unseen {
+                read_file(scanner, path, false, &mut |l, r| printer.emit(l, r))?;
             }
             file = match File::open(&active) {
                 Ok(new) => Some(new),
@@ -360,14 +403,27 @@ fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
 }
 
 /// `logs stats`: the figures of the matching event records.
-pub(crate) fn stats(settings: &LogSettings, args: StatsArgs, out: &mut dyn Write) -> Result<Counts, Failure> {
+pub(crate) fn stats(
+    settings: &LogSettings,
+    args: StatsArgs,
+    out: &mut dyn Write,
+) -> Result<Counts, Failure> {
     let dir = folder(settings)?;
-    let filter = args.filter.into_filter(SystemTime::now()).map_err(Failure::Usage)?;
+    let filter = args
+        .filter
+        .into_filter(SystemTime::now())
+        .map_err(Failure::Usage)?;
     let mut scanner = Scanner::new(&filter);
     let mut stats = Stats::default();
-    let files: Vec<PathBuf> = if dir.is_dir() { log_files(dir)? } else { Vec::new() };
+    let files: Vec<PathBuf> = if dir.is_dir() {
+        log_files(dir)?
+    } else {
+        Vec::new()
+    };
     for path in &files {
-        read_file(&mut scanner, path, false, &mut |_, record| stats.add(record))?;
+        read_file(&mut scanner, path, false, &mut |_, record| {
+            stats.add(record)
+        })?;
     }
     let figures = stats.figures();
     if args.json {

@@ -34,18 +34,20 @@ mod scan;
 mod settings;
 mod sink;
 mod stats;
+#[cfg(test)]
+mod tests;
 
 pub use layer::SinkLayer;
 pub use query::{Filter, parse_level, parse_time};
 pub use record::{Kind, Level, Outcome, Record, ViolationRecord};
 pub use redact::{REDACTED, is_secret_name, is_secret_path};
-pub use rotate::{Clock, RotatingFile, active_path, gzip, log_files, system_clock};
+pub use rotate::{Clock, RotatingFile, active_path, gzip, log_files, rotation_stamp, system_clock};
 pub use scan::{Counts, Scanner, open};
+pub(crate) use settings::LogArgs;
 pub use settings::{
     DEFAULT_LOG_KEEP_DAYS, DEFAULT_LOG_KEEP_FILES, DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_QUEUE,
     LOG_FILE_STEM, LogSettings, Rotate,
 };
-pub(crate) use settings::LogArgs;
 pub use sink::{LogGuard, Sink};
 pub use stats::{EventFigures, Stats, table};
 
@@ -54,6 +56,13 @@ use crate::server::observe::Activity;
 /// Log records dropped because the writer could not keep up, since the process started (0 before [`init`]).
 pub fn dropped_records() -> u64 {
     sink::global().map_or(0, Sink::dropped)
+}
+
+/// Waits (at most `timeout`) until the records queued so far are written (nothing to do before [`init`]).
+pub fn flush(timeout: std::time::Duration) {
+    if let Some(sink) = sink::global() {
+        sink.flush(timeout);
+    }
 }
 
 /// Starts the log writer of `settings` and installs it, with a `tracing` subscriber that sends every event

@@ -85,7 +85,9 @@ impl Filter {
             let Some(at) = record.time() else {
                 return false;
             };
-            if self.since.is_some_and(|since| at < since) || self.until.is_some_and(|until| at >= until) {
+            if self.since.is_some_and(|since| at < since)
+                || self.until.is_some_and(|until| at >= until)
+            {
                 return false;
             }
         }
@@ -119,7 +121,9 @@ pub fn parse_level(text: &str) -> Result<Level, String> {
         "info" => Ok(Level::Info),
         "warn" | "warning" => Ok(Level::Warn),
         "error" => Ok(Level::Error),
-        _ => Err(format!("`{text}` is not a level (trace, debug, info, warn, error)")),
+        _ => Err(format!(
+            "`{text}` is not a level (trace, debug, info, warn, error)"
+        )),
     }
 }
 
@@ -157,6 +161,13 @@ mod tests {
             .into_iter()
             .map(|n| String::from_utf8(n).unwrap())
             .collect();
-        assert_eq!(needles, [r#""event":"se\"nd""#, r#""code":"validation_failed""#, "abc"]);
+        assert_eq!(
+            needles,
+            [
+                r#""event":"se\"nd""#,
+                r#""code":"validation_failed""#,
+                "abc"
+            ]
+        );
     }
 }

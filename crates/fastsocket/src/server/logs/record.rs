@@ -245,7 +245,10 @@ impl<'a> Record<'a> {
             pair("cause", &format_args!("{v:?}"));
         }
         for v in &self.violations {
-            pair("violation", &format_args!("{:?}", format!("{}: {}", v.path, v.message)));
+            pair(
+                "violation",
+                &format_args!("{:?}", format!("{}: {}", v.path, v.message)),
+            );
         }
         for (key, value) in self.fields.iter().flatten() {
             pair(key, value);

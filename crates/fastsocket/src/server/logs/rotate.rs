@@ -51,6 +51,11 @@ pub fn log_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// The time stamp in a rotated file's name, which orders rotated files (`None` for the active file).
+pub fn rotation_stamp(path: &Path) -> Option<&str> {
+    rotated_stamp(path.file_name()?.to_str()?)
+}
+
 /// The time stamp of a rotated file's name (`server.20261207T185858.123Z.log[.gz]` → `20261207T185858.123Z`).
 fn rotated_stamp(name: &str) -> Option<&str> {
     let rest = name.strip_prefix(LOG_FILE_STEM)?.strip_prefix('.')?;
@@ -169,7 +174,10 @@ impl RotatingFile {
     fn rotate_if_due(&mut self, adding: u64) -> io::Result<()> {
         let now = (self.clock)();
         let now_period = self.settings.rotate.period().map(|p| period_of(now, p));
-        let by_time = self.size > 0 && now_period.is_some() && self.period.is_some() && self.period != now_period;
+        let by_time = self.size > 0
+            && now_period.is_some()
+            && self.period.is_some()
+            && self.period != now_period;
         let by_size = self.settings.max_bytes > 0
             && self.size > 0
             && self.size.saturating_add(adding) > self.settings.max_bytes;
@@ -260,13 +268,17 @@ pub fn gzip(path: &Path) -> io::Result<()> {
 /// Removes the rotated files beyond the count limit (oldest first) and those rotated before the age limit.
 fn prune(dir: &Path, settings: &LogSettings, now: SystemTime) -> io::Result<()> {
     let active = active_path(dir);
-    let rotated: Vec<PathBuf> = log_files(dir)?.into_iter().filter(|p| *p != active).collect();
+    let rotated: Vec<PathBuf> = log_files(dir)?
+        .into_iter()
+        .filter(|p| *p != active)
+        .collect();
     let excess = if settings.keep_files == 0 {
         0
     } else {
         rotated.len().saturating_sub(settings.keep_files)
     };
-    let max_age = (settings.keep_days > 0).then(|| Duration::from_secs(settings.keep_days * 86_400));
+    let max_age =
+        (settings.keep_days > 0).then(|| Duration::from_secs(settings.keep_days * 86_400));
     for (i, path) in rotated.iter().enumerate() {
         let rotated_at = path
             .file_name()
@@ -324,7 +336,10 @@ mod tests {
         let at = UNIX_EPOCH + Duration::from_millis(T0 * 1000 + 123);
         assert_eq!(stamp(at), "20261207T180000.123Z");
         assert_eq!(stamp_time("20261207T180000.123Z"), Some(at));
-        assert_eq!(rotated_stamp("server.20261207T180000.123Z.log.gz"), Some("20261207T180000.123Z"));
+        assert_eq!(
+            rotated_stamp("server.20261207T180000.123Z.log.gz"),
+            Some("20261207T180000.123Z")
+        );
         assert_eq!(rotated_stamp("server.log"), None);
         assert_eq!(rotated_stamp("server.x.log"), None);
         assert_eq!(rotated_stamp("other.20261207T180000.123Z.log"), None);
@@ -343,14 +358,23 @@ mod tests {
         };
         let mut file = RotatingFile::open(dir.path(), &settings, clock).unwrap();
         for i in 0..5 {
-            file.write_line(format!("line number {i}\n").as_bytes()).unwrap();
+            file.write_line(format!("line number {i}\n").as_bytes())
+                .unwrap();
         }
         file.flush().unwrap();
         let files = log_files(dir.path()).unwrap();
         // 14 bytes a line, 25 a file: one line per file, each rotation a millisecond later.
         assert_eq!(files.len(), 5, "{:?}", names(dir.path()));
-        let contents: Vec<String> = files.iter().map(|p| fs::read_to_string(p).unwrap()).collect();
-        assert_eq!(contents, (0..5).map(|i| format!("line number {i}\n")).collect::<Vec<_>>());
+        let contents: Vec<String> = files
+            .iter()
+            .map(|p| fs::read_to_string(p).unwrap())
+            .collect();
+        assert_eq!(
+            contents,
+            (0..5)
+                .map(|i| format!("line number {i}\n"))
+                .collect::<Vec<_>>()
+        );
     }
 
     #[test]
@@ -373,7 +397,10 @@ mod tests {
         secs.fetch_add(1800, Ordering::SeqCst);
         file.write_line(b"c\n").unwrap();
         file.flush().unwrap();
-        assert_eq!(names(dir.path()), ["server.20261207T190000.000Z.log", "server.log"]);
+        assert_eq!(
+            names(dir.path()),
+            ["server.20261207T190000.000Z.log", "server.log"]
+        );
         assert_eq!(
             fs::read_to_string(dir.path().join("server.20261207T190000.000Z.log")).unwrap(),
             "a\nb\n"
@@ -414,7 +441,9 @@ mod tests {
         assert_eq!(names(dir.path()), ["server.20261207T190000.000Z.log.gz"]);
         let mut text = String::new();
         io::Read::read_to_string(
-            &mut flate2::read::MultiGzDecoder::new(File::open(dir.path().join("server.20261207T190000.000Z.log.gz")).unwrap()),
+            &mut flate2::read::MultiGzDecoder::new(
+                File::open(dir.path().join("server.20261207T190000.000Z.log.gz")).unwrap(),
+            ),
             &mut text,
         )
         .unwrap();

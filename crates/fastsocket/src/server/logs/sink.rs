@@ -200,7 +200,9 @@ impl Writer {
         let record = Record {
             ts: Cow::Owned(humantime::format_rfc3339_millis((self.clock)()).to_string()),
             target: Some(Cow::Borrowed("fastsocket::logs")),
-            message: Some(Cow::Borrowed("log records dropped: the writer could not keep up")),
+            message: Some(Cow::Borrowed(
+                "log records dropped: the writer could not keep up",
+            )),
             fields: Some(fields),
             ..Record::new(Level::Warn, Kind::Log)
         };
@@ -275,7 +277,10 @@ mod tests {
         }
         guard.finish();
         let text = std::fs::read_to_string(dir.path().join("server.log")).unwrap();
-        let records: Vec<Record<'_>> = text.lines().map(|l| Record::parse(l.as_bytes()).unwrap()).collect();
+        let records: Vec<Record<'_>> = text
+            .lines()
+            .map(|l| Record::parse(l.as_bytes()).unwrap())
+            .collect();
         assert_eq!(records.len(), 100);
         for (n, record) in records.iter().enumerate() {
             assert_eq!(record.event.as_deref(), Some(format!("e{n}").as_str()));
@@ -301,7 +306,10 @@ mod tests {
         assert!(dropped > 0, "nothing dropped");
         guard.finish();
         let text = std::fs::read_to_string(dir.path().join("server.log")).unwrap();
-        let written = text.lines().filter(|l| l.contains("\"kind\":\"event\"")).count() as u64;
+        let written = text
+            .lines()
+            .filter(|l| l.contains("\"kind\":\"event\""))
+            .count() as u64;
         assert_eq!(written + dropped, 20_000);
         let reported: u64 = text
             .lines()

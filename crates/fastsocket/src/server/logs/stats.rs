@@ -96,13 +96,21 @@ pub fn table(figures: &[EventFigures]) -> String {
     let rows: Vec<[String; 8]> = figures
         .iter()
         .map(|f| {
-            let codes: Vec<String> = f.errors_by_code.iter().map(|(c, n)| format!("{c}={n}")).collect();
+            let codes: Vec<String> = f
+                .errors_by_code
+                .iter()
+                .map(|(c, n)| format!("{c}={n}"))
+                .collect();
             [
                 f.namespace.clone(),
                 f.event.clone(),
                 f.count.to_string(),
                 f.errors.to_string(),
-                if codes.is_empty() { "-".to_owned() } else { codes.join(",") },
+                if codes.is_empty() {
+                    "-".to_owned()
+                } else {
+                    codes.join(",")
+                },
                 ms(f.p50_us),
                 ms(f.p95_us),
                 ms(f.p99_us),
@@ -110,7 +118,14 @@ pub fn table(figures: &[EventFigures]) -> String {
         })
         .collect();
     let head = [
-        "namespace", "event", "count", "errors", "by code", "p50 ms", "p95 ms", "p99 ms",
+        "namespace",
+        "event",
+        "count",
+        "errors",
+        "by code",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
     ];
     let mut widths = head.map(str::len);
     for row in &rows {
