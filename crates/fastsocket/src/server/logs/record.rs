@@ -418,4 +418,43 @@ mod tests {
             "2026-12-07T18:58:58.123Z  INFO event namespace=/chat event=send outcome=ok latency_us=41\n"
         );
     }
+
+    #[test]
+    fn secrets_in_validation_messages_are_redacted() {
+        use crate::Violation;
+        use crate::server::HandlerError;
+        use crate::server::observe::EventRecord;
+        let error = HandlerError::invalid(vec![
+            Violation::new(
+                "/password",
+                "must be at least 8 characters long, found 4: 1234",
+            ),
+            Violation::new("/name", "must be a string, found number"),
+        ]);
+        let event = EventRecord {
+            namespace: "/login",
+            pattern: "/login",
+            event: "login",
+            declared: true,
+            socket: socketioxide::socket::Sid::new(),
+            principal: None,
+            size: 30,
+            latency: std::time::Duration::from_micros(9),
+            outcome: EventOutcome::Error(&error),
+            rate_limited_before: false,
+        };
+        let record = Record::from_activity(&Activity::Event(&event)).unwrap();
+        let mut line = Vec::new();
+        record.write_json(&mut line);
+        let line = String::from_utf8(line).unwrap();
+        assert!(!line.contains("1234"), "{line}");
+        assert_eq!(record.violations[0].path, "/password");
+        assert_eq!(record.violations[0].message, redact::REDACTED);
+        assert_eq!(
+            record.violations[1].message,
+            "must be a string, found number"
+        );
+        assert_eq!(record.code.as_deref(), Some("validation_failed"));
+        assert_eq!(record.level, Level::Warn);
+    }
 }
