@@ -2,6 +2,7 @@
 //! compares the generated validators with the `jsonschema` crate; `cargo xtask e2e` and `cargo xtask chat-interop`
 //! drive generated servers with real clients; `cargo xtask examples` regenerates the checked-in examples.
 
+mod bench_logs;
 mod browser;
 mod build_rs;
 mod chat_interop;
@@ -74,6 +75,10 @@ enum Task {
     /// changes, and not when nothing changed (reads `cargo build -v`). Prints one line per step and
     /// `N passed, N failed`.
     BuildRs,
+    /// Benchmark (not a test): a generated server's `logs tail --event X`, built in release, against `grep -F`
+    /// and `jq` on the same generated log (1 GB, `--size-mb N`, `--smoke` ~20 MB). Prints a table of MB/s.
+    /// Installs jq with apt-get when missing.
+    BenchLogs(bench_logs::BenchLogsArgs),
 }
 
 fn main() -> ExitCode {
@@ -86,6 +91,7 @@ fn main() -> ExitCode {
         Task::ChatInterop(args) => chat_interop::run(&args),
         Task::Browser(args) => browser::run(&args),
         Task::BuildRs => build_rs::run(),
+        Task::BenchLogs(args) => bench_logs::run(&args),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,
