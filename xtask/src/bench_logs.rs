@@ -62,7 +62,14 @@ pub fn run(args: &BenchLogsArgs) -> anyhow::Result<bool> {
             "logs tail --event (release)",
             binary.to_string_lossy().into_owned(),
             [
-                "logs", "--log-dir", &dir_arg, "tail", "--all", "--json", "--event", WANTED,
+                "logs",
+                "--log-dir",
+                &dir_arg,
+                "tail",
+                "--all",
+                "--json",
+                "--event",
+                WANTED,
             ]
             .map(str::to_owned)
             .to_vec(),
@@ -90,7 +97,9 @@ pub fn run(args: &BenchLogsArgs) -> anyhow::Result<bool> {
     let mb = bytes as f64 / 1e6;
     let ours = rows[0].1;
     println!();
-    println!("| tool ({mb:.0} MB log, filter: event = `{WANTED}`) | seconds | MB/s | time vs logs tail |");
+    println!(
+        "| tool ({mb:.0} MB log, filter: event = `{WANTED}`) | seconds | MB/s | time vs logs tail |"
+    );
     println!("| --- | ---: | ---: | ---: |");
     for (name, seconds) in &rows {
         println!(
@@ -119,7 +128,12 @@ fn generate(path: &Path, size: u64) -> anyhow::Result<(u64, u64)> {
         ("/rooms/7", "say"),
         ("/admin", "kick"),
     ];
-    const CODES: &[&str] = &["validation_failed", "rate_limited", "unauthorized", "internal"];
+    const CODES: &[&str] = &[
+        "validation_failed",
+        "rate_limited",
+        "unauthorized",
+        "internal",
+    ];
     let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
     let mut state: u64 = 0x2545_f491_4f6c_dd1d;
     let mut next = move || {

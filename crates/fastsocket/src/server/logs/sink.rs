@@ -18,8 +18,8 @@ use crate::server::config::LogFormat;
 
 /// What the writer thread is sent.
 enum Message {
-    /// A record, with the time it happened.
-    Record(SystemTime, Record<'static>),
+    /// A record, with the time it happened (boxed: the queue's slots are allocated up front, a pointer each).
+    Record(SystemTime, Box<Record<'static>>),
     /// Write everything queued so far, then answer.
     Flush(SyncSender<()>),
 }
@@ -87,7 +87,7 @@ impl Sink {
     pub fn send(&self, record: Record<'static>) {
         match self
             .queue
-            .try_send(Message::Record(SystemTime::now(), record))
+            .try_send(Message::Record(SystemTime::now(), Box::new(record)))
         {
             Ok(()) => {}
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
