@@ -306,15 +306,29 @@ pub(crate) fn install(app: &App, config: &MonitorConfig) -> io::Result<Option<Mo
     let config = Arc::new(config.clone());
     let admit = {
         let config = config.clone();
+        let monitor = monitor.clone();
         move |socket: SocketRef, TryData(auth): TryData<Value>| {
             let config = config.clone();
+            let monitor = monitor.clone();
             async move {
                 let auth = auth.unwrap_or(Value::Null);
                 let refusal = match sent_token(&socket, &auth) {
                     None => Refusal(
                         "unauthorized: missing monitor token (auth.token, ?token= or Authorization: Bearer)",
                     ),
-                    Some(token) if config.admits(&token) => return Ok(()),
+                    Some(token) if config.admits(&token) => {
+                        // Subscribed before the client is told it is connected: it misses nothing after that.
+                        let left = Arc::new(Notify::new());
+                        {
+                            let left = left.clone();
+                            socket.on_disconnect(move |_: SocketRef| {
+                                let left = left.clone();
+                                async move { left.notify_one() }
+                            });
+                        }
+                        monitor.hub.subscribe(socket, left);
+                        return Ok(());
+                    }
                     Some(_) => Refusal("unauthorized: wrong monitor token"),
                 };
                 tracing::warn!(target: "fastsocket", namespace = socket.ns(), socket = %socket.id, reason = refusal.0, "monitor refused");
@@ -328,14 +342,6 @@ pub(crate) fn install(app: &App, config: &MonitorConfig) -> io::Result<Option<Mo
             let monitor = monitor.clone();
             async move {
                 tracing::info!(target: "fastsocket", namespace = socket.ns(), socket = %socket.id, "monitor connected");
-                let left = Arc::new(Notify::new());
-                {
-                    let left = left.clone();
-                    socket.on_disconnect(move |_: SocketRef| {
-                        let left = left.clone();
-                        async move { left.notify_one() }
-                    });
-                }
                 let last = monitor
                     .last
                     .lock()
@@ -344,7 +350,6 @@ pub(crate) fn install(app: &App, config: &MonitorConfig) -> io::Result<Option<Mo
                 if let Some(snapshot) = last {
                     let _ = socket.emit(STATS_EVENT, &snapshot);
                 }
-                monitor.hub.subscribe(socket, left);
             }
         }
     };
