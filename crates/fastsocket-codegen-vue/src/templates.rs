@@ -37,6 +37,9 @@ const TEMPLATES: &[(&str, &str)] = embedded![
     "generated/components/Feed.vue.j2",
     "generated/components/Panel.vue.j2",
     "generated/components/Dashboard.vue.j2",
+    "generated/monitor.ts.j2",
+    "generated/components/MonitorChart.vue.j2",
+    "generated/components/MonitorPage.vue.j2",
     "generated/tests/validators.test.ts.j2",
     "generated/tests/components.test.ts.j2",
     "project/package.json.j2",
@@ -135,6 +138,21 @@ pub const PROJECT_FILES: &[(&str, &str, Owner)] = &[
     (
         "src/generated/components/Dashboard.vue",
         "generated/components/Dashboard.vue.j2",
+        Owner::Generator,
+    ),
+    (
+        "src/generated/monitor.ts",
+        "generated/monitor.ts.j2",
+        Owner::Generator,
+    ),
+    (
+        "src/generated/components/MonitorChart.vue",
+        "generated/components/MonitorChart.vue.j2",
+        Owner::Generator,
+    ),
+    (
+        "src/generated/components/MonitorPage.vue",
+        "generated/components/MonitorPage.vue.j2",
         Owner::Generator,
     ),
     (

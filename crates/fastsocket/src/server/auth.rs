@@ -505,7 +505,7 @@ impl Authenticator for TokenList {
 }
 
 /// Equality whose time depends on the lengths only.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
@@ -576,7 +576,7 @@ impl Handshake<'_> {
     }
 
     /// A non-empty string field of the `auth` payload.
-    fn auth_str(&self, field: &str) -> Option<String> {
+    pub(crate) fn auth_str(&self, field: &str) -> Option<String> {
         match self.auth.get(field) {
             Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
             _ => None,
@@ -589,7 +589,7 @@ impl Handshake<'_> {
     }
 
     /// The credentials of `Authorization: <scheme> <credentials>` (the scheme is case-insensitive).
-    fn authorization(&self, scheme: &str) -> Option<String> {
+    pub(crate) fn authorization(&self, scheme: &str) -> Option<String> {
         let value = self
             .headers
             .get(header::AUTHORIZATION)?
@@ -615,7 +615,7 @@ impl Handshake<'_> {
     }
 
     /// A query parameter, percent-decoded (`+` is a space).
-    fn query_param(&self, name: &str) -> Option<String> {
+    pub(crate) fn query_param(&self, name: &str) -> Option<String> {
         self.query?.split('&').find_map(|pair| {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             (decode_component(key) == name)

@@ -119,6 +119,9 @@ pub struct ServerConfig {
     /// The `Content-Security-Policy` of the static client's answers (`FASTSOCKET_STATIC_CSP`, flag
     /// `--static-csp`; default [`CONTENT_SECURITY_POLICY`](super::CONTENT_SECURITY_POLICY)).
     pub content_security_policy: String,
+    /// The live monitor ([`MonitorConfig`](super::monitor::MonitorConfig): `FASTSOCKET_MONITOR_TOKENS`,
+    /// `FASTSOCKET_MONITOR_NAMESPACE`); off unless a token is set.
+    pub monitor: super::monitor::MonitorConfig,
 }
 
 impl Default for ServerConfig {
@@ -149,6 +152,7 @@ impl Default for ServerConfig {
             max_dynamic_namespaces: DEFAULT_MAX_DYNAMIC_NAMESPACES,
             asyncapi_json: true,
             content_security_policy: super::CONTENT_SECURITY_POLICY.to_owned(),
+            monitor: super::monitor::MonitorConfig::default(),
         }
     }
 }
@@ -230,6 +234,17 @@ pub(crate) struct ServeArgs {
         value_name = "POLICY"
     )]
     static_csp: Option<String>,
+    /// The live monitor's namespace.
+    #[arg(long, env = "FASTSOCKET_MONITOR_NAMESPACE", value_name = "PATH", default_value = super::monitor::protocol::DEFAULT_MONITOR_NAMESPACE)]
+    monitor_namespace: String,
+    /// A token that admits a live monitor client (the variable takes a comma-separated list; none: no monitor).
+    #[arg(
+        long = "monitor-token",
+        env = "FASTSOCKET_MONITOR_TOKENS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    monitor_tokens: Vec<String>,
 }
 
 impl ServeArgs {
@@ -258,6 +273,15 @@ impl ServeArgs {
             content_security_policy: self
                 .static_csp
                 .unwrap_or_else(|| super::CONTENT_SECURITY_POLICY.to_owned()),
+            monitor: super::monitor::MonitorConfig {
+                namespace: self.monitor_namespace,
+                tokens: self
+                    .monitor_tokens
+                    .into_iter()
+                    .map(|t| t.trim().to_owned())
+                    .filter(|t| !t.is_empty())
+                    .collect(),
+            },
             ..ServerConfig::default()
         }
     }

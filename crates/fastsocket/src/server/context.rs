@@ -11,6 +11,7 @@ use socketioxide::operators::BroadcastOperators;
 
 use super::auth::{Principal, Verdicts};
 use super::error::EmitError;
+use super::observe::{Activity, Observers};
 use crate::Validate;
 
 /// How many idempotency keys [`Context::first_time`] remembers per socket.
@@ -22,6 +23,15 @@ pub const SEEN_KEYS_PER_SOCKET: usize = 1024;
 #[derive(Clone)]
 pub struct Emitter {
     target: Target,
+    /// Who is told of each emit (set by the runtime; `None` for emitters built by hand).
+    observed: Option<Observed>,
+}
+
+/// The observers an emitter reports to, and the pattern of its namespace.
+#[derive(Clone)]
+pub(crate) struct Observed {
+    pub(crate) observers: Arc<Observers>,
+    pub(crate) pattern: Option<&'static str>,
 }
 
 #[derive(Clone)]
@@ -39,6 +49,7 @@ impl Emitter {
     pub fn socket(socket: SocketRef) -> Self {
         Emitter {
             target: Target::Socket(socket),
+            observed: None,
         }
     }
 
@@ -46,13 +57,39 @@ impl Emitter {
     pub fn operators(operators: BroadcastOperators) -> Self {
         Emitter {
             target: Target::Group(Box::new(operators)),
+            observed: None,
         }
     }
 
     pub(crate) fn closed() -> Self {
         Emitter {
             target: Target::Closed,
+            observed: None,
         }
+    }
+
+    /// The same emitter, reporting each emit to `observed` ([`Activity::Emitted`]).
+    pub(crate) fn observed(mut self, observed: Observed) -> Self {
+        self.observed = Some(observed);
+        self
+    }
+
+    fn report(&self, event: &str, outcome: Result<(), &EmitError>) {
+        let Some(observed) = &self.observed else {
+            return;
+        };
+        let (namespace, socket) = match &self.target {
+            Target::Socket(socket) => (socket.ns(), Some(socket.id)),
+            Target::Group(operators) => (operators.ns_path(), None),
+            Target::Closed => ("", None),
+        };
+        observed.observers.observe(&Activity::Emitted {
+            namespace,
+            pattern: observed.pattern,
+            event,
+            socket,
+            outcome,
+        });
     }
 
     /// Validates `payload` against its schema ([`crate::check`]), then emits `event`. A payload that breaks the
@@ -62,7 +99,11 @@ impl Emitter {
         event: &'static str,
         payload: &T,
     ) -> Result<(), EmitError> {
-        crate::check(payload).map_err(EmitError::Invalid)?;
+        if let Err(violations) = crate::check(payload) {
+            let error = EmitError::Invalid(violations);
+            self.report(event, Err(&error));
+            return Err(error);
+        }
         self.emit_unchecked(event, payload).await
     }
 
@@ -72,7 +113,7 @@ impl Emitter {
         event: &str,
         payload: &T,
     ) -> Result<(), EmitError> {
-        match &self.target {
+        let sent = match &self.target {
             Target::Socket(socket) => socket
                 .emit(event, payload)
                 .map_err(|e| EmitError::Socket(e.to_string())),
@@ -82,7 +123,9 @@ impl Emitter {
                 .await
                 .map_err(|e| EmitError::Socket(e.to_string())),
             Target::Closed => Err(EmitError::Socket("the namespace is closed".to_owned())),
-        }
+        };
+        self.report(event, sent.as_ref().copied());
+        sent
     }
 
     /// Narrows to a room of the namespace. From one socket's emitter it selects the room with that socket
@@ -95,7 +138,10 @@ impl Emitter {
             Target::Group(operators) => Target::Group(Box::new((**operators).clone().within(room))),
             Target::Closed => Target::Closed,
         };
-        Emitter { target }
+        Emitter {
+            target,
+            observed: self.observed.clone(),
+        }
     }
 }
 
@@ -210,6 +256,8 @@ pub(crate) struct SocketCore<P> {
     pub(crate) socket: SocketRef,
     pub(crate) state: Arc<SocketState<P>>,
     pub(crate) io: socketioxide::SocketIo,
+    /// What the emitters of handlers report to.
+    pub(crate) observed: Observed,
 }
 
 impl<P> Clone for SocketCore<P> {
@@ -218,6 +266,7 @@ impl<P> Clone for SocketCore<P> {
             socket: self.socket.clone(),
             state: self.state.clone(),
             io: self.io.clone(),
+            observed: self.observed.clone(),
         }
     }
 }
@@ -334,7 +383,7 @@ impl<E, P> Context<E, P> {
 
     /// An untyped emitter to this socket (escape hatch).
     pub fn raw_reply(&self) -> Emitter {
-        Emitter::socket(self.core.socket.clone())
+        Emitter::socket(self.core.socket.clone()).observed(self.core.observed.clone())
     }
 }
 
@@ -346,12 +395,17 @@ impl<E: From<Emitter>, P> Context<E, P> {
 
     /// To a room of this namespace, the sender included when it is in the room.
     pub fn to(&self, room: impl Into<String>) -> E {
-        E::from(Emitter::operators(self.core.socket.within(room.into())))
+        E::from(
+            Emitter::operators(self.core.socket.within(room.into()))
+                .observed(self.core.observed.clone()),
+        )
     }
 
     /// To everyone in the namespace but this socket.
     pub fn broadcast(&self) -> E {
-        E::from(Emitter::operators(self.core.socket.broadcast()))
+        E::from(
+            Emitter::operators(self.core.socket.broadcast()).observed(self.core.observed.clone()),
+        )
     }
 
     /// To everyone in the namespace, this socket included.
@@ -360,7 +414,8 @@ impl<E: From<Emitter>, P> Context<E, P> {
             self.core
                 .io
                 .of(self.core.socket.ns())
-                .map_or_else(Emitter::closed, Emitter::operators),
+                .map_or_else(Emitter::closed, Emitter::operators)
+                .observed(self.core.observed.clone()),
         )
     }
 }

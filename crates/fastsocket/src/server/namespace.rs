@@ -20,7 +20,7 @@ use socketioxide::handler::{ConnectHandler as _, FromMessageParts};
 use socketioxide::socket::{DisconnectReason, Socket};
 
 use super::auth::{Denied, DynAuthenticator, Handshake, Scheme, Security, Verdicts};
-use super::context::{Context, Emitter, SocketCore, SocketState};
+use super::context::{Context, Emitter, Observed, SocketCore, SocketState};
 use super::error::{ErrorCode, HandlerError};
 pub(crate) use super::limits::Limits;
 use super::limits::{DynamicNamespaces, InFlight, TokenBucket};
@@ -54,8 +54,8 @@ struct AppInner {
     authenticator: Arc<dyn DynAuthenticator>,
     /// Every scheme the registered namespaces use, for [`App::check_schemes`].
     schemes: std::sync::Mutex<Vec<Scheme>>,
-    /// Who is told what happens (the log first).
-    observers: Observers,
+    /// Who is told what happens (the log first); emitters hold it too.
+    observers: Arc<Observers>,
 }
 
 impl App {
@@ -76,7 +76,7 @@ impl App {
                 observers: {
                     let observers = Observers::default();
                     observers.add(Arc::new(LogObserver));
-                    observers
+                    Arc::new(observers)
                 },
             }),
         }
@@ -145,7 +145,19 @@ impl App {
     /// when no such namespace exists (a dynamic one exists once a client has joined it). Wrap it in the
     /// generated emitter: `RootEmitter::from(app.emitter("/").unwrap())`.
     pub fn emitter(&self, namespace: &str) -> Option<Emitter> {
-        self.inner.io.of(namespace).map(Emitter::operators)
+        let pattern = self
+            .inner
+            .spec
+            .events
+            .iter()
+            .map(|e| e.namespace)
+            .find(|pattern| *pattern == namespace || match_path(pattern, namespace).is_some());
+        self.inner.io.of(namespace).map(|operators| {
+            Emitter::operators(operators).observed(Observed {
+                observers: self.inner.observers.clone(),
+                pattern,
+            })
+        })
     }
 }
 
@@ -504,6 +516,7 @@ impl<P: NamespaceParams> Shared<P> {
                             socket,
                             state,
                             io: shared.app.inner.io.clone(),
+                            observed: shared.observed(),
                         };
                         shared
                             .dispatch(
@@ -537,6 +550,7 @@ impl<P: NamespaceParams> Shared<P> {
                             socket,
                             state,
                             io: shared.app.inner.io.clone(),
+                            observed: shared.observed(),
                         };
                         run_hook(hook(core), "on_disconnect").await;
                     }
@@ -572,10 +586,19 @@ impl<P: NamespaceParams> Shared<P> {
                 socket,
                 state: state.clone(),
                 io: self.app.inner.io.clone(),
+                observed: self.observed(),
             };
             run_hook(hook(core), "on_connect").await;
             // The socket's events waited for the hook (rooms it joins are in place before they run).
             state.ready.open();
+        }
+    }
+
+    /// What the emitters of this namespace's handlers report to.
+    fn observed(&self) -> Observed {
+        Observed {
+            observers: self.app.inner.observers.clone(),
+            pattern: Some(self.pattern),
         }
     }
 

@@ -13,7 +13,7 @@ use std::time::Duration;
 use socketioxide::TransportType;
 use socketioxide::socket::{DisconnectReason, Sid};
 
-use super::error::{ErrorCode, HandlerError};
+use super::error::{EmitError, ErrorCode, HandlerError};
 
 /// How one inbound event ended.
 #[derive(Debug, Clone, Copy)]
@@ -110,6 +110,20 @@ pub enum Activity<'a> {
     },
     /// An inbound event was answered.
     Event(&'a EventRecord<'a>),
+    /// The server emitted an event through an [`Emitter`](super::Emitter) (to one socket, a room, a namespace).
+    Emitted {
+        /// The namespace's concrete path.
+        namespace: &'a str,
+        /// The namespace's pattern as registered (`None` for an emitter made outside the runtime, whose
+        /// namespace the runtime does not know).
+        pattern: Option<&'static str>,
+        /// The event name (the document's, for the generated emitters).
+        event: &'a str,
+        /// The socket, when sent to one.
+        socket: Option<Sid>,
+        /// Sent, or why not (a payload that breaks its schema, a closed socket, a full buffer).
+        outcome: Result<(), &'a EmitError>,
+    },
 }
 
 /// Something that watches the server's activity: a log, a monitor, metrics, a stream.
@@ -210,6 +224,17 @@ impl Observer for LogObserver {
                 tracing::info!(target: "fastsocket", namespace, socket = %socket, reason = %reason, "disconnected");
             }
             Activity::Event(record) => log_event(record),
+            // One line per emit would double the log of a chat; a failed one is worth a line.
+            Activity::Emitted {
+                namespace,
+                event,
+                socket,
+                outcome: Err(error),
+                ..
+            } => {
+                tracing::debug!(target: "fastsocket", namespace, event, socket = ?socket.map(|s| s.to_string()), %error, "emit failed");
+            }
+            Activity::Emitted { .. } => {}
         }
     }
 }

@@ -33,6 +33,8 @@ pub struct ServerHandle {
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<io::Result<()>>>,
     shutdown_timeout: std::time::Duration,
+    /// The live monitor's ticker, stopped with the server.
+    _monitor: Option<super::monitor::MonitorTask>,
 }
 
 impl ServerHandle {
@@ -112,6 +114,7 @@ pub async fn serve<A: Authenticator>(
     );
     register(&app);
     app.check_schemes();
+    let monitor = super::monitor::install(&app, &config.monitor)?;
 
     let mut api = Router::new().route("/healthz", get(healthz));
     if config.asyncapi_json {
@@ -177,6 +180,7 @@ pub async fn serve<A: Authenticator>(
             stop: Some(stop),
             task: Some(task),
             shutdown_timeout: config.shutdown_timeout,
+            _monitor: monitor,
         },
     ))
 }
