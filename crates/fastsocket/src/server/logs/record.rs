@@ -266,7 +266,12 @@ impl<'a> Record<'a> {
     /// The record of one activity, or `None` for one not logged (a repeated `rate_limited` refusal: a flood
     /// must not become a flood of records).
     pub fn from_activity(activity: &Activity<'_>) -> Option<Record<'static>> {
-        let owned = |s: &str| Some(Cow::Owned(s.to_owned()));
+        // What connects, refusals and disconnects share.
+        let about = |namespace: &str, socket: socketioxide::socket::Sid, level, kind| Record {
+            namespace: Some(Cow::Owned(namespace.to_owned())),
+            socket: Some(Cow::Owned(socket.to_string())),
+            ..Record::new(level, kind)
+        };
         Some(match *activity {
             Activity::Connected {
                 namespace,
@@ -274,10 +279,8 @@ impl<'a> Record<'a> {
                 principal,
                 ..
             } => Record {
-                namespace: owned(namespace),
-                socket: Some(Cow::Owned(socket.to_string())),
-                principal: principal.and_then(owned),
-                ..Record::new(Level::Info, Kind::Connected)
+                principal: principal.map(|p| Cow::Owned(p.to_owned())),
+                ..about(namespace, socket, Level::Info, Kind::Connected)
             },
             Activity::Refused {
                 namespace,
@@ -285,10 +288,8 @@ impl<'a> Record<'a> {
                 reason,
                 ..
             } => Record {
-                namespace: owned(namespace),
-                socket: Some(Cow::Owned(socket.to_string())),
-                message: owned(reason),
-                ..Record::new(Level::Warn, Kind::Refused)
+                message: Some(Cow::Owned(reason.to_owned())),
+                ..about(namespace, socket, Level::Warn, Kind::Refused)
             },
             Activity::Disconnected {
                 namespace,
@@ -296,10 +297,8 @@ impl<'a> Record<'a> {
                 reason,
                 ..
             } => Record {
-                namespace: owned(namespace),
-                socket: Some(Cow::Owned(socket.to_string())),
                 message: Some(Cow::Owned(reason.to_string())),
-                ..Record::new(Level::Info, Kind::Disconnected)
+                ..about(namespace, socket, Level::Info, Kind::Disconnected)
             },
             Activity::Event(record) => return event_record(record),
         })
