@@ -201,7 +201,10 @@ impl<'a> Record<'a> {
         match self.kind {
             Kind::Log => {
                 if let Some(target) = &self.target {
-                    let _ = write!(out, "{target}: ");
+                    let _ = write!(out, "{target}:");
+                }
+                if let Some(message) = &self.message {
+                    let _ = write!(out, " {message}");
                 }
             }
             kind => {
@@ -253,12 +256,10 @@ impl<'a> Record<'a> {
         for (key, value) in self.fields.iter().flatten() {
             pair(key, value);
         }
-        if let Some(message) = &self.message {
-            if self.kind == Kind::Log {
-                let _ = write!(out, " {message}");
-            } else {
-                let _ = write!(out, " message={message:?}");
-            }
+        if let Some(message) = &self.message
+            && self.kind != Kind::Log
+        {
+            let _ = write!(out, " message={message:?}");
         }
         out.push('\n');
     }
@@ -415,6 +416,21 @@ mod tests {
         assert_eq!(
             text,
             "2026-12-07T18:58:58.123Z  INFO event namespace=/chat event=send outcome=ok latency_us=41\n"
+        );
+        let mut fields = serde_json::Map::new();
+        fields.insert("port".into(), 3000.into());
+        let log = Record {
+            ts: Cow::Borrowed("2026-12-07T18:58:58.123Z"),
+            target: Some(Cow::Borrowed("fastsocket")),
+            message: Some(Cow::Borrowed("listening")),
+            fields: Some(fields),
+            ..Record::new(Level::Info, Kind::Log)
+        };
+        text.clear();
+        log.write_text(&mut text, false);
+        assert_eq!(
+            text,
+            "2026-12-07T18:58:58.123Z  INFO fastsocket: listening port=3000\n"
         );
     }
 
