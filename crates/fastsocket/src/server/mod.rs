@@ -38,14 +38,16 @@
 //!
 //! Errors go to the acknowledgement when the client asked for one (`socket.emit("echo", data, (answer) => …)`
 //! or `emitWithAck`), else to an [`EXCEPTION_EVENT`] (`"exception"`) event sent to that socket. The connection
-//! stays open in every case. One log line per connect, disconnect, event and error, with the namespace, the
+//! stays open in every case. One log record per connect, disconnect, event and error, with the namespace, the
 //! event, the socket id and the latency (target `fastsocket`), written by [`LogObserver`]: every connect,
 //! refusal, disconnect and answered event is an [`Activity`] handed to each [`Observer`] (add one with
-//! [`App::observe`]).
+//! [`App::observe`]). Under [`run`] the records go through [`logs`]' non-blocking writer (files, rotation,
+//! retention; the `logs tail` and `logs stats` commands).
 //!
 //! # Configuration and endpoints
 //!
-//! See [`ServerConfig`] (flags > environment > `.env` > defaults) and [`run`] (`serve`, `events`, `spec`).
+//! See [`ServerConfig`] (flags > environment > `.env` > defaults) and [`run`] (`serve`, `events`, `spec`,
+//! `logs`).
 //! HTTP: `GET /healthz` (`{"status":"ok"}`), `GET /asyncapi.json` (unless [`ServerConfig::asyncapi_json`] is
 //! off), Socket.IO at `/socket.io/`, CORS around all of it; Socket.IO requests from a browser page of a foreign
 //! origin are refused (`403`, see [`ServerConfig::check_origin`]). Connections are capped

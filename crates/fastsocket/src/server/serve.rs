@@ -278,6 +278,13 @@ pub async fn run<A: Authenticator>(
             return ExitCode::FAILURE;
         }
     };
+    if let Some(dir) = &config.logs.dir {
+        // The terminal stays quiet otherwise: say where to look.
+        eprintln!(
+            "logging to {} (`{name} logs tail --follow` shows it)",
+            super::logs::active_path(dir).display()
+        );
+    }
     let (_, handle) = match serve(spec, config, authenticator, register).await {
         Ok(started) => started,
         Err(error) => {

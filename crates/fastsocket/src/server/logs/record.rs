@@ -201,7 +201,10 @@ impl<'a> Record<'a> {
         match self.kind {
             Kind::Log => {
                 if let Some(target) = &self.target {
-                    let _ = write!(out, "{target}: ");
+                    let _ = write!(out, "{target}:");
+                }
+                if let Some(message) = &self.message {
+                    let _ = write!(out, " {message}");
                 }
             }
             kind => {
@@ -253,12 +256,10 @@ impl<'a> Record<'a> {
         for (key, value) in self.fields.iter().flatten() {
             pair(key, value);
         }
-        if let Some(message) = &self.message {
-            if self.kind == Kind::Log {
-                let _ = write!(out, " {message}");
-            } else {
-                let _ = write!(out, " message={message:?}");
-            }
+        if let Some(message) = &self.message
+            && self.kind != Kind::Log
+        {
+            let _ = write!(out, " message={message:?}");
         }
         out.push('\n');
     }
@@ -266,7 +267,12 @@ impl<'a> Record<'a> {
     /// The record of one activity, or `None` for one not logged (a repeated `rate_limited` refusal: a flood
     /// must not become a flood of records).
     pub fn from_activity(activity: &Activity<'_>) -> Option<Record<'static>> {
-        let owned = |s: &str| Some(Cow::Owned(s.to_owned()));
+        // What connects, refusals and disconnects share.
+        let about = |namespace: &str, socket: socketioxide::socket::Sid, level, kind| Record {
+            namespace: Some(Cow::Owned(namespace.to_owned())),
+            socket: Some(Cow::Owned(socket.to_string())),
+            ..Record::new(level, kind)
+        };
         Some(match *activity {
             Activity::Connected {
                 namespace,
@@ -274,10 +280,8 @@ impl<'a> Record<'a> {
                 principal,
                 ..
             } => Record {
-                namespace: owned(namespace),
-                socket: Some(Cow::Owned(socket.to_string())),
-                principal: principal.and_then(owned),
-                ..Record::new(Level::Info, Kind::Connected)
+                principal: principal.map(|p| Cow::Owned(p.to_owned())),
+                ..about(namespace, socket, Level::Info, Kind::Connected)
             },
             Activity::Refused {
                 namespace,
@@ -285,10 +289,8 @@ impl<'a> Record<'a> {
                 reason,
                 ..
             } => Record {
-                namespace: owned(namespace),
-                socket: Some(Cow::Owned(socket.to_string())),
-                message: owned(reason),
-                ..Record::new(Level::Warn, Kind::Refused)
+                message: Some(Cow::Owned(reason.to_owned())),
+                ..about(namespace, socket, Level::Warn, Kind::Refused)
             },
             Activity::Disconnected {
                 namespace,
@@ -296,10 +298,8 @@ impl<'a> Record<'a> {
                 reason,
                 ..
             } => Record {
-                namespace: owned(namespace),
-                socket: Some(Cow::Owned(socket.to_string())),
                 message: Some(Cow::Owned(reason.to_string())),
-                ..Record::new(Level::Info, Kind::Disconnected)
+                ..about(namespace, socket, Level::Info, Kind::Disconnected)
             },
             Activity::Event(record) => return event_record(record),
         })
@@ -416,6 +416,21 @@ mod tests {
         assert_eq!(
             text,
             "2026-12-07T18:58:58.123Z  INFO event namespace=/chat event=send outcome=ok latency_us=41\n"
+        );
+        let mut fields = serde_json::Map::new();
+        fields.insert("port".into(), 3000.into());
+        let log = Record {
+            ts: Cow::Borrowed("2026-12-07T18:58:58.123Z"),
+            target: Some(Cow::Borrowed("fastsocket")),
+            message: Some(Cow::Borrowed("listening")),
+            fields: Some(fields),
+            ..Record::new(Level::Info, Kind::Log)
+        };
+        text.clear();
+        log.write_text(&mut text, false);
+        assert_eq!(
+            text,
+            "2026-12-07T18:58:58.123Z  INFO fastsocket: listening port=3000\n"
         );
     }
 

@@ -81,14 +81,7 @@ impl<'f> Scanner<'f> {
         let end = self.len + read;
         let complete = memchr::memrchr(b'\n', &self.buf[self.len..end]).map(|i| self.len + i + 1);
         if let Some(complete) = complete {
-            process(
-                &self.buf[..complete],
-                self.primary.as_ref(),
-                &self.others,
-                self.filter,
-                &mut self.counts,
-                on_match,
-            );
+            self.process(complete, on_match);
             self.buf.copy_within(complete..end, 0);
             self.len = end - complete;
         } else {
@@ -102,15 +95,20 @@ impl<'f> Scanner<'f> {
     pub fn finish(&mut self, on_match: &mut dyn FnMut(&[u8], &Record<'_>)) {
         if self.len > 0 {
             let len = std::mem::take(&mut self.len);
-            process(
-                &self.buf[..len],
-                self.primary.as_ref(),
-                &self.others,
-                self.filter,
-                &mut self.counts,
-                on_match,
-            );
+            self.process(len, on_match);
         }
+    }
+
+    /// Handles the lines of `buf[..end]`.
+    fn process(&mut self, end: usize, on_match: &mut dyn FnMut(&[u8], &Record<'_>)) {
+        process(
+            &self.buf[..end],
+            self.primary.as_ref(),
+            &self.others,
+            self.filter,
+            &mut self.counts,
+            on_match,
+        );
     }
 
     /// Reads `input` to its end, then [`finish`](Self::finish)es.
