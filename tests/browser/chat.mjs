@@ -5,8 +5,10 @@
 // Run by `cargo xtask browser`, which builds both, starts the server and sets:
 //   BROWSER_URL        http://127.0.0.1:PORT (the server, which serves the client at /)
 //   BROWSER_TOKEN      a token the server accepts for /admin
+//   BROWSER_MONITOR_TOKEN  a token the server accepts for its live monitor (/_monitor, page /monitor)
 //   BROWSER_ARTIFACTS  a folder for screenshots (of failed cases, and `screenshots/` of the design)
 //   CHROMIUM           the browser binary (default /usr/bin/chromium)
+//   BROWSER_ONLY       (optional) run only the cases whose name contains it
 //
 // Prints one line per case (`ok NAME` or `FAIL NAME: detail`) and a closing `N passed, N failed`.
 
@@ -17,6 +19,7 @@ import { horizontalOverflow, inBothSchemes, launchOptions, seriousViolations } f
 
 const URL = required("BROWSER_URL");
 const TOKEN = required("BROWSER_TOKEN");
+const MONITOR_TOKEN = required("BROWSER_MONITOR_TOKEN");
 const ARTIFACTS = process.env.BROWSER_ARTIFACTS ?? "browser-artifacts";
 const SHOTS = join(ARTIFACTS, "screenshots");
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
@@ -42,6 +45,9 @@ let failed = 0;
 
 /** Runs a case with fresh pages; a failure saves a screenshot of every page of the case. */
 async function test(name, body) {
+  if (process.env.BROWSER_ONLY && !name.includes(process.env.BROWSER_ONLY)) {
+    return;
+  }
   const context = await browser.newContext({ viewport: DESKTOP });
   context.setDefaultTimeout(WAIT_MS);
   const pages = [];
@@ -309,6 +315,52 @@ await test("accessibility: no serious or critical axe violations, light and dark
   const overflow = await horizontalOverflow(alice);
   if (overflow > 0) {
     problems.push(`chat scrolls ${overflow} px sideways at 390 px`);
+  }
+  if (problems.length > 0) {
+    throw new Error(problems.slice(0, 8).join(" | "));
+  }
+});
+
+await test("the live monitor: a wrong token is refused; its charts move under traffic; accessible, light and dark", async (page) => {
+  const mon = await page("/monitor");
+  await mon.getByLabel("Monitor token").fill("not-the-token");
+  await mon.getByRole("button", { name: "Connect", exact: true }).click();
+  await mon.getByRole("alert").filter({ hasText: "wrong monitor token" }).waitFor();
+  await mon.getByLabel("Monitor token").fill(MONITOR_TOKEN);
+  await mon.getByRole("button", { name: "Connect", exact: true }).click();
+  await mon.locator('.fs-badge[data-state="connected"]').waitFor();
+  const chart = (name) => mon.locator(`.fs-monitor-chart[data-chart="${name}"]`);
+  // Snapshots arrive every second: the charts gain points.
+  await mon.waitForFunction(() => Number(document.querySelector('[data-chart="clients"]')?.getAttribute("data-points")) >= 2);
+  const alice = await chat(page, "alice", "monitored");
+  const bob = await chat(page, "bob", "monitored");
+  // Traffic for a few seconds, so that every chart has a shape.
+  for (let i = 0; i < 12; i += 1) {
+    await say(i % 2 === 0 ? alice : bob, "monitored", `Load test message ${i}`);
+    await alice.waitForTimeout(250);
+  }
+  // The largest value each chart has drawn.
+  const peakAtLeast = (name, min) =>
+    mon.waitForFunction(([n, m]) => Number(document.querySelector(`[data-chart="${n}"]`)?.getAttribute("data-peak")) >= m, [name, min]);
+  await peakAtLeast("clients", 2);
+  await peakAtLeast("rates", 0.5);
+  await peakAtLeast("latency", 0.000001);
+  await mon.locator(".fs-monitor-activity li", { hasText: "send_message" }).first().waitFor();
+  await say(alice, "monitored", "One more, for the picture.");
+  await mon.waitForTimeout(1200);
+  const problems = [];
+  await inBothSchemes(mon, async (scheme) => {
+    await mon.waitForTimeout(300);
+    for (const v of await seriousViolations(mon)) {
+      problems.push(`monitor (${scheme}): ${v}`);
+    }
+    await mon.screenshot({ path: join(SHOTS, `monitor-${scheme}.png`), fullPage: true });
+  });
+  await mon.emulateMedia({ colorScheme: "light" });
+  await mon.setViewportSize(PHONE);
+  const overflow = await horizontalOverflow(mon);
+  if (overflow > 0) {
+    problems.push(`monitor scrolls ${overflow} px sideways at 390 px`);
   }
   if (problems.length > 0) {
     throw new Error(problems.slice(0, 8).join(" | "));

@@ -4,7 +4,8 @@
 //! (`tests/browser/chat.mjs`): two users chat in a room (author, time, typing indicator), the composer refuses
 //! invalid messages without sending, history pages back to the beginning, rooms are joined and left, an operator
 //! kicks a user; the generated dashboard at `/dashboard` sends with its forms and shows its feeds, and `/admin`
-//! refuses a page without a token; axe-core finds no serious or critical violations (light and dark) and nothing
+//! refuses a page without a token; the live monitor at `/monitor` refuses a wrong token and its charts move under
+//! chat traffic (`FASTSOCKET_MONITOR_TOKENS` set); axe-core finds no serious or critical violations (light and dark) and nothing
 //! scrolls sideways at 390 px. Screenshots of the design (light, dark, 390 px) go to
 //! `target/browser-artifacts/screenshots/`, screenshots of failed cases to `target/browser-artifacts/`.
 
@@ -22,6 +23,8 @@ use crate::examples::{CHAT_CLIENT, CHAT_SERVER};
 
 /// The operator token the server accepts for `/admin`.
 const TOKEN: &str = "browser-operator-token-3f9a";
+/// The token the server accepts for its live monitor (`/_monitor`, the page `/monitor`).
+const MONITOR_TOKEN: &str = "browser-monitor-token-7c21";
 /// How long the server may take to answer `/healthz`.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 /// Debian's Chromium, unless `CHROMIUM` names another.
@@ -83,7 +86,10 @@ pub fn run(_args: &BrowserArgs) -> anyhow::Result<bool> {
             "--static",
             &dist.to_string_lossy(),
         ],
-        &[("FASTSOCKET_AUTH_TOKENS", TOKEN.to_owned())],
+        &[
+            ("FASTSOCKET_AUTH_TOKENS", TOKEN.to_owned()),
+            ("FASTSOCKET_MONITOR_TOKENS", MONITOR_TOKEN.to_owned()),
+        ],
         &log_path,
     )?;
     tally.check(
@@ -95,6 +101,7 @@ pub fn run(_args: &BrowserArgs) -> anyhow::Result<bool> {
         let env: Vec<(String, String)> = [
             ("BROWSER_URL", format!("http://{addr}")),
             ("BROWSER_TOKEN", TOKEN.to_owned()),
+            ("BROWSER_MONITOR_TOKEN", MONITOR_TOKEN.to_owned()),
             (
                 "BROWSER_ARTIFACTS",
                 artifacts.to_string_lossy().into_owned(),
