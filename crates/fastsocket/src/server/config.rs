@@ -278,6 +278,9 @@ pub(crate) enum Command {
     Events,
     /// Print the AsyncAPI document (JSON).
     Spec,
+    /// Watch a running server live (its monitoring namespace): event rates, errors, latency, connections.
+    #[cfg(feature = "monitor-cli")]
+    Monitor(super::monitor::cli::MonitorArgs),
 }
 
 /// Installs the global tracing subscriber: `RUST_LOG` (default [`DEFAULT_LOG_FILTER`]) in `format`, with the

@@ -234,6 +234,8 @@ fn cors_layer(origins: &[String]) -> io::Result<CorsLayer> {
 ///   SIGTERM.
 /// - `events`: the table of namespaces and events.
 /// - `spec`: the AsyncAPI document.
+/// - `monitor [URL]` (feature `monitor-cli`): a live terminal view of a running server (see
+///   `monitor::cli`).
 ///
 /// Exit status: 0 after a clean stop, 1 when the server cannot start, 2 for a usage error.
 pub async fn run<A: Authenticator>(
@@ -257,6 +259,8 @@ pub async fn run<A: Authenticator>(
         // A closed pipe (`… spec | head`) is not an error worth a panic.
         Some(Command::Events) => return print_out(&spec.events_table()),
         Some(Command::Spec) => return print_out(&format!("{}\n", spec.asyncapi_json)),
+        #[cfg(feature = "monitor-cli")]
+        Some(Command::Monitor(args)) => return super::monitor::cli::run(args).await,
         Some(Command::Serve(args)) => args,
         None => match Cli::try_parse_from_serve() {
             Ok(args) => args,

@@ -4,4 +4,6 @@
 //! The wire format is [`protocol`]: one [`protocol::ActivityMessage`] per connect, refusal, disconnect and
 //! event, and a [`protocol::StatsSnapshot`] every second.
 
+#[cfg(feature = "monitor-cli")]
+pub mod cli;
 pub mod protocol;
