@@ -443,6 +443,26 @@ mod tests {
         assert!(matches!(parse(&["spec"]).command, Some(Command::Spec)));
     }
 
+    #[cfg(feature = "monitor-cli")]
+    #[test]
+    fn monitor_command() {
+        let Some(Command::Monitor(args)) = parse(&[
+            "monitor",
+            "http://h:1",
+            "--token",
+            "t",
+            "--monitor-namespace",
+            "/ops",
+        ])
+        .command
+        else {
+            panic!("monitor expected");
+        };
+        let target = args.connect.target(args.url.as_deref()).unwrap();
+        assert_eq!(target.label(), "http://h:1/ops");
+        assert_eq!(target.token.as_deref(), Some("t"));
+    }
+
     #[test]
     fn defaults() {
         let config = ServerConfig::default();

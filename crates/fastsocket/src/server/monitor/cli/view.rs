@@ -306,9 +306,10 @@ fn event_label(event: &EventStats) -> Line<'static> {
 
 /// Errors as a share of the events of the last second: `0.8%`, or `-` for a quiet second.
 fn error_rate(event: &EventStats) -> String {
-    if !(event.per_second.is_finite() && event.per_second > 0.0)
-        || !event.errors_per_second.is_finite()
-    {
+    let measurable = event.per_second.is_finite()
+        && event.per_second > 0.0
+        && event.errors_per_second.is_finite();
+    if !measurable {
         return "-".to_owned();
     }
     let percent = (event.errors_per_second / event.per_second * 100.0).clamp(0.0, 100.0);
