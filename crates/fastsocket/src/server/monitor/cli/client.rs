@@ -88,7 +88,7 @@ impl Target {
             .next()
             .unwrap_or("")
             .trim_end_matches('/');
-        let namespace = match namespace {
+        let namespace = match namespace.map(str::trim).filter(|ns| !ns.is_empty()) {
             Some(ns) => normalise_namespace(ns),
             None if !path.is_empty() => path.to_owned(),
             None => DEFAULT_MONITOR_NAMESPACE.to_owned(),
@@ -140,7 +140,7 @@ pub enum RemoteError {
         reason: String,
     },
     /// The server could not be reached.
-    #[error("cannot reach {target}: {message}")]
+    #[error("cannot reach {target} (is the server running?): {message}")]
     Unreachable {
         /// URL and namespace.
         target: String,
@@ -148,9 +148,7 @@ pub enum RemoteError {
         message: String,
     },
     /// The namespace refused the client (`connect_error`): a missing or wrong token, or no monitor there.
-    #[error(
-        "{target} refused the monitor: {message} (check the token: --token or FASTSOCKET_MONITOR_TOKEN, one of the server's FASTSOCKET_MONITOR_TOKENS)"
-    )]
+    #[error("{target} refused the monitor: {message} ({})", refusal_hint(.message))]
     Refused {
         /// URL and namespace.
         target: String,
@@ -174,6 +172,16 @@ pub enum RemoteError {
     /// Writing the output (or driving the terminal) failed.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+}
+
+/// What to check after a refusal: socketioxide refuses a namespace it does not serve with `Invalid namespace`.
+fn refusal_hint(message: &str) -> &'static str {
+    if message == "Invalid namespace" {
+        "the server serves no such namespace: is its monitor on (FASTSOCKET_MONITOR_TOKENS set) and the namespace \
+         right (--monitor-namespace)?"
+    } else {
+        "check the token: --token or FASTSOCKET_MONITOR_TOKEN, one of the server's FASTSOCKET_MONITOR_TOKENS"
+    }
 }
 
 /// What the monitoring namespace said.
@@ -270,7 +278,7 @@ impl Connection {
             .await
             .map_err(|error| RemoteError::Unreachable {
                 target: target.label(),
-                message: error.to_string(),
+                message: error_chain(&error),
             })?;
         let mut connection = Connection {
             client: Some(client),
@@ -353,6 +361,21 @@ impl Drop for Connection {
             });
         }
     }
+}
+
+/// An error and its sources, `: `-separated (rust_socketio's own message alone says only "EngineIO Error").
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// A callback that turns a payload into a signal and hands it to the reader. It waits when the reader is
@@ -484,6 +507,18 @@ mod tests {
         );
         assert_eq!(refused("EngineIO Error: connection reset"), None);
         assert!(error_signal(Payload::Binary(Default::default())).is_none());
+    }
+
+    #[test]
+    fn refusals_say_what_to_check() {
+        let refused = |message: &str| RemoteError::Refused {
+            target: "http://h/_monitor".into(),
+            message: message.into(),
+        };
+        let shown = refused("Invalid namespace").to_string();
+        assert!(shown.contains("--monitor-namespace"), "{shown}");
+        let shown = refused("unauthorized").to_string();
+        assert!(shown.contains("FASTSOCKET_MONITOR_TOKEN"), "{shown}");
     }
 
     #[test]
