@@ -214,15 +214,7 @@ mod tests {
         for i in 0..RECENT as u64 + 5 {
             state.apply(MonitorEvent::Activity(ActivityMessage {
                 ts_ms: i,
-                kind: ActivityKind::Connected,
-                namespace: "/".into(),
-                socket: "s".into(),
-                event: None,
-                principal: None,
-                outcome: None,
-                message: None,
-                latency_us: None,
-                size: None,
+                ..super::super::tail::tests::message(ActivityKind::Connected)
             }));
         }
         state.apply(MonitorEvent::Undecodable {

@@ -232,10 +232,11 @@ pub(crate) fn printable(text: &str) -> Cow<'_, str> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn message(kind: ActivityKind) -> ActivityMessage {
+    /// A message with only the required fields (the rest `None`), for tests here and in `state`.
+    pub(crate) fn message(kind: ActivityKind) -> ActivityMessage {
         ActivityMessage {
             ts_ms: 1_765_134_000_123,
             kind,
@@ -311,53 +312,55 @@ mod tests {
                 .all(|m| none.matches(m))
         );
 
-        let by_event = ActivityFilter {
-            events: vec!["send".into()],
-            ..ActivityFilter::default()
-        };
-        assert_eq!(
-            [&connected, &refused, &ok, &bad, &other].map(|m| by_event.matches(m)),
-            [false, false, true, true, false]
-        );
-        let errors = ActivityFilter {
-            outcomes: vec!["error".into()],
-            ..ActivityFilter::default()
-        };
-        assert_eq!(
-            [&connected, &refused, &ok, &bad, &other].map(|m| errors.matches(m)),
-            [false, true, false, true, false]
-        );
-        let code = ActivityFilter {
-            outcomes: vec!["validation_failed".into(), "ok".into()],
-            ..ActivityFilter::default()
-        };
-        assert_eq!(
-            [&connected, &refused, &ok, &bad, &other].map(|m| code.matches(m)),
-            [false, false, true, true, true]
-        );
-        let rooms = ActivityFilter {
-            namespaces: vec!["/rooms/*".into()],
-            ..ActivityFilter::default()
-        };
-        assert_eq!(
-            [&connected, &refused, &ok, &bad, &other].map(|m| rooms.matches(m)),
-            [true, true, true, true, false]
-        );
-        let exact = ActivityFilter {
-            namespaces: vec!["/rooms".into()],
-            ..ActivityFilter::default()
-        };
-        assert!(!exact.matches(&ok));
-        // Lists combine with "and".
-        let both = ActivityFilter {
-            events: vec!["send".into(), "join".into()],
-            principals: vec!["bob".into()],
-            sockets: vec!["sock1".into()],
-            ..ActivityFilter::default()
-        };
-        assert_eq!(
-            [&connected, &refused, &ok, &bad, &other].map(|m| both.matches(m)),
-            [false, false, false, false, true]
-        );
+        let all = [&connected, &refused, &ok, &bad, &other];
+        for (filter, expected) in [
+            (
+                ActivityFilter {
+                    events: vec!["send".into()],
+                    ..ActivityFilter::default()
+                },
+                [false, false, true, true, false],
+            ),
+            (
+                ActivityFilter {
+                    outcomes: vec!["error".into()],
+                    ..ActivityFilter::default()
+                },
+                [false, true, false, true, false],
+            ),
+            (
+                ActivityFilter {
+                    outcomes: vec!["validation_failed".into(), "ok".into()],
+                    ..ActivityFilter::default()
+                },
+                [false, false, true, true, true],
+            ),
+            (
+                ActivityFilter {
+                    namespaces: vec!["/rooms/*".into()],
+                    ..ActivityFilter::default()
+                },
+                [true, true, true, true, false],
+            ),
+            (
+                ActivityFilter {
+                    namespaces: vec!["/rooms".into()],
+                    ..ActivityFilter::default()
+                },
+                [false; 5],
+            ),
+            // Lists combine with "and".
+            (
+                ActivityFilter {
+                    events: vec!["send".into(), "join".into()],
+                    principals: vec!["bob".into()],
+                    sockets: vec!["sock1".into()],
+                    ..ActivityFilter::default()
+                },
+                [false, false, false, false, true],
+            ),
+        ] {
+            assert_eq!(all.map(|m| filter.matches(m)), expected, "{filter:?}");
+        }
     }
 }

@@ -91,39 +91,44 @@ fn header_line(state: &MonitorState) -> Paragraph<'_> {
 fn render_sparklines(state: &MonitorState, frame: &mut Frame, area: Rect) {
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
-    let p99 = tail(
-        state.p99_history().iter().copied(),
-        left.width.saturating_sub(2),
-    );
-    let p99_title = match (p99.last(), p99.iter().max()) {
-        (Some(&now), Some(&max)) => format!(
-            "p99 latency  now {}  max {}",
-            format_latency_us(now),
-            format_latency_us(max)
-        ),
-        _ => "p99 latency".to_owned(),
-    };
-    frame.render_widget(
-        Sparkline::default()
-            .block(Block::bordered().title(p99_title))
-            .style(Style::new().fg(Color::Magenta))
-            .data(&p99),
+    render_sparkline(
+        frame,
         left,
+        "p99 latency",
+        state.p99_history(),
+        format_latency_us,
+        Color::Magenta,
     );
-    let connections = tail(
-        state.connections_history().iter().copied(),
-        right.width.saturating_sub(2),
+    render_sparkline(
+        frame,
+        right,
+        "connections",
+        state.connections_history(),
+        |n| n.to_string(),
+        Color::Cyan,
     );
-    let connections_title = match (connections.last(), connections.iter().max()) {
-        (Some(now), Some(max)) => format!("connections  now {now}  max {max}"),
-        _ => "connections".to_owned(),
+}
+
+/// One sparkline in a box titled `name  now …  max …` over the values that fit (the newest at the right edge).
+fn render_sparkline(
+    frame: &mut Frame,
+    area: Rect,
+    name: &str,
+    history: &std::collections::VecDeque<u64>,
+    show: impl Fn(u64) -> String,
+    color: Color,
+) {
+    let values = tail(history.iter().copied(), area.width.saturating_sub(2));
+    let title = match (values.last(), values.iter().max()) {
+        (Some(&now), Some(&max)) => format!("{name}  now {}  max {}", show(now), show(max)),
+        _ => name.to_owned(),
     };
     frame.render_widget(
         Sparkline::default()
-            .block(Block::bordered().title(connections_title))
-            .style(Style::new().fg(Color::Cyan))
-            .data(&connections),
-        right,
+            .block(Block::bordered().title(title))
+            .style(Style::new().fg(color))
+            .data(&values),
+        area,
     );
 }
 
