@@ -34,7 +34,8 @@ const MONITOR_TOKENS_ENV: &str = "FASTSOCKET_MONITOR_TOKENS";
 /// How to reach the monitoring namespace: the flags shared by `monitor` and `logs tail --remote`.
 #[derive(Clone, clap::Args)]
 pub struct ConnectArgs {
-    /// The monitor token, sent as `auth.token` (default: the first of FASTSOCKET_MONITOR_TOKENS).
+    /// The monitor token, sent as `auth.token` (default: the first of FASTSOCKET_MONITOR_TOKENS). Prefer the
+    /// variable: a command line shows in `ps`.
     #[arg(long, env = MONITOR_TOKEN_ENV, hide_env_values = true, value_name = "TOKEN")]
     pub token: Option<String>,
     /// The monitoring namespace (default: the URL's path, else /_monitor).
