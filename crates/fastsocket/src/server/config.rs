@@ -304,6 +304,9 @@ pub(crate) enum Command {
     Spec,
     /// Read the server's log files (`FASTSOCKET_LOG_DIR`): `logs tail`, `logs stats`.
     Logs(super::logs::command::LogsArgs),
+    /// Watch a running server live (its monitoring namespace): event rates, errors, latency, connections.
+    #[cfg(feature = "monitor-cli")]
+    Monitor(super::monitor::cli::MonitorArgs),
 }
 
 /// Installs the global tracing subscriber: `RUST_LOG` (default [`DEFAULT_LOG_FILTER`]) in `format`, with the
@@ -464,6 +467,26 @@ mod tests {
         assert!(parse(&[]).command.is_none());
         assert!(matches!(parse(&["events"]).command, Some(Command::Events)));
         assert!(matches!(parse(&["spec"]).command, Some(Command::Spec)));
+    }
+
+    #[cfg(feature = "monitor-cli")]
+    #[test]
+    fn monitor_command() {
+        let Some(Command::Monitor(args)) = parse(&[
+            "monitor",
+            "http://h:1",
+            "--token",
+            "t",
+            "--monitor-namespace",
+            "/ops",
+        ])
+        .command
+        else {
+            panic!("monitor expected");
+        };
+        let target = args.connect.target(args.url.as_deref()).unwrap();
+        assert_eq!(target.label(), "http://h:1/ops");
+        assert_eq!(target.token.as_deref(), Some("t"));
     }
 
     #[test]

@@ -239,6 +239,8 @@ fn cors_layer(origins: &[String]) -> io::Result<CorsLayer> {
 /// - `events`: the table of namespaces and events.
 /// - `spec`: the AsyncAPI document.
 /// - `logs tail`, `logs stats`: read the log files (see [`logs`](super::logs)).
+/// - `monitor [URL]` (feature `monitor-cli`): a live terminal view of a running server (see
+///   `monitor::cli`).
 ///
 /// Exit status: 0 after a clean stop, 1 when the server cannot start, 2 for a usage error.
 pub async fn run<A: Authenticator>(
@@ -262,7 +264,15 @@ pub async fn run<A: Authenticator>(
         // A closed pipe (`… spec | head`) is not an error worth a panic.
         Some(Command::Events) => return print_out(&spec.events_table()),
         Some(Command::Spec) => return print_out(&format!("{}\n", spec.asyncapi_json)),
-        Some(Command::Logs(args)) => return super::logs::command::run(args),
+        Some(Command::Logs(args)) => {
+            #[cfg(feature = "monitor-cli")]
+            if let Some(remote) = super::logs::command::remote_tail(&args) {
+                return super::monitor::cli::run_remote_tail(remote).await;
+            }
+            return super::logs::command::run(args);
+        }
+        #[cfg(feature = "monitor-cli")]
+        Some(Command::Monitor(args)) => return super::monitor::cli::run(args).await,
         Some(Command::Serve(args)) => args,
         None => match Cli::try_parse_from_serve() {
             Ok(args) => args,

@@ -49,6 +49,14 @@ pub(crate) struct TailArgs {
     json: bool,
     #[command(flatten)]
     filter: FilterArgs,
+    /// Follow a running server's activity live from its monitoring namespace instead of the log files
+    /// (needs `--follow`; `--level`, `--since`, `--until` and `--grep` do not apply).
+    #[cfg(feature = "monitor-cli")]
+    #[arg(long, value_name = "URL", requires = "follow", conflicts_with_all = ["level", "since", "until", "grep"])]
+    remote: Option<String>,
+    #[cfg(feature = "monitor-cli")]
+    #[command(flatten)]
+    connect: crate::server::monitor::cli::ConnectArgs,
 }
 
 /// `logs stats`.
@@ -107,6 +115,35 @@ impl FilterArgs {
             grep: self.grep,
         })
     }
+}
+
+/// `logs tail --follow --remote URL`: what to follow, when asked for.
+#[cfg(feature = "monitor-cli")]
+pub(crate) fn remote_tail(
+    args: &LogsArgs,
+) -> Option<Result<crate::server::monitor::cli::RemoteTail, crate::server::monitor::cli::RemoteError>> {
+    use crate::server::monitor::cli::{ActivityFilter, RemoteTail, TailFormat};
+    let LogsCommand::Tail(tail) = &args.command else {
+        return None;
+    };
+    let url = tail.remote.as_deref()?;
+    let listed = |value: &Option<String>| value.iter().cloned().collect::<Vec<_>>();
+    Some(tail.connect.target(Some(url)).map(|target| RemoteTail {
+        target,
+        filter: ActivityFilter {
+            events: listed(&tail.filter.event),
+            namespaces: listed(&tail.filter.namespace),
+            outcomes: listed(&tail.filter.outcome),
+            sockets: listed(&tail.filter.socket),
+            principals: listed(&tail.filter.principal),
+        },
+        format: if tail.json {
+            TailFormat::Json
+        } else {
+            TailFormat::Pretty
+        },
+        stop_after: None,
+    }))
 }
 
 /// Runs `logs …`: 0 when done, 1 on an error (unreadable files), 2 for a usage error (no log folder, a bad

@@ -108,6 +108,10 @@ pub(crate) fn observe(activity: &Activity<'_>) -> bool {
                 tracing::enabled!(target: "fastsocket", tracing::Level::ERROR)
             }
         },
+        Activity::Emitted { outcome: Err(_), .. } => {
+            tracing::enabled!(target: "fastsocket", tracing::Level::DEBUG)
+        }
+        Activity::Emitted { .. } => false,
     };
     if wanted && let Some(record) = Record::from_activity(activity) {
         sink.send(record);

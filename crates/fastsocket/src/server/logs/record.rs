@@ -302,6 +302,22 @@ impl<'a> Record<'a> {
                 ..about(namespace, socket, Level::Info, Kind::Disconnected)
             },
             Activity::Event(record) => return event_record(record),
+            // An emit that failed is a detail (the monitor and the metrics count every emit); one per emit
+            // would double a chat's log.
+            Activity::Emitted {
+                namespace,
+                event,
+                socket,
+                outcome: Err(error),
+                ..
+            } => Record {
+                namespace: Some(Cow::Owned(namespace.to_owned())),
+                event: Some(Cow::Owned(event.to_owned())),
+                socket: socket.map(|socket| Cow::Owned(socket.to_string())),
+                message: Some(Cow::Owned(format!("emit failed: {error}"))),
+                ..Record::new(Level::Debug, Kind::Log)
+            },
+            Activity::Emitted { .. } => return None,
         })
     }
 }

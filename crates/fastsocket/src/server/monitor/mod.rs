@@ -13,6 +13,8 @@
 
 mod histogram;
 mod hub;
+#[cfg(feature = "monitor-cli")]
+pub mod cli;
 pub mod protocol;
 mod stats;
 
@@ -366,7 +368,7 @@ pub(crate) fn install(app: &App, config: &MonitorConfig) -> io::Result<Option<Mo
             interval.tick().await;
             let dropped = DroppedCounts {
                 monitor: monitor.hub.dropped(),
-                ..DroppedCounts::default()
+                logs: super::logs::dropped_records(),
             };
             let snapshot = monitor.stats.snapshot(now_ms(), dropped);
             if let Some(operators) = io.of(&namespace)
