@@ -118,6 +118,9 @@ pub struct ServerConfig {
     /// The `Content-Security-Policy` of the static client's answers (`FASTSOCKET_STATIC_CSP`, flag
     /// `--static-csp`; default [`CONTENT_SECURITY_POLICY`](super::CONTENT_SECURITY_POLICY)).
     pub content_security_policy: String,
+    /// Where `GET /metrics` is served (`FASTSOCKET_METRICS`, flag `--metrics`: `on`, the default, on the
+    /// server's port; `off`; or a listen address such as `127.0.0.1:9100` for a private interface).
+    pub metrics: super::MetricsEndpoint,
 }
 
 impl Default for ServerConfig {
@@ -148,6 +151,7 @@ impl Default for ServerConfig {
             max_dynamic_namespaces: DEFAULT_MAX_DYNAMIC_NAMESPACES,
             asyncapi_json: true,
             content_security_policy: super::CONTENT_SECURITY_POLICY.to_owned(),
+            metrics: super::MetricsEndpoint::SamePort,
         }
     }
 }
@@ -230,6 +234,14 @@ pub(crate) struct ServeArgs {
         value_name = "POLICY"
     )]
     static_csp: Option<String>,
+    /// `GET /metrics`: `on` (on this port), `off`, or a listen address of its own (`127.0.0.1:9100`).
+    #[arg(
+        long,
+        env = "FASTSOCKET_METRICS",
+        value_name = "on|off|ADDR",
+        default_value = "on"
+    )]
+    metrics: super::MetricsEndpoint,
 }
 
 impl ServeArgs {
@@ -258,6 +270,7 @@ impl ServeArgs {
             content_security_policy: self
                 .static_csp
                 .unwrap_or_else(|| super::CONTENT_SECURITY_POLICY.to_owned()),
+            metrics: self.metrics,
             ..ServerConfig::default()
         }
     }
@@ -426,6 +439,26 @@ mod tests {
         // A zero timeout or burst would refuse everything: a usage error.
         assert!(Cli::try_parse_from(["server", "serve", "--header-read-timeout", "0"]).is_err());
         assert!(Cli::try_parse_from(["server", "serve", "--event-burst", "0"]).is_err());
+    }
+
+    #[test]
+    fn metrics_endpoint() {
+        use super::super::MetricsEndpoint;
+        for (value, expected) in [
+            ("on", MetricsEndpoint::SamePort),
+            ("OFF", MetricsEndpoint::Off),
+            (
+                "127.0.0.1:9100",
+                MetricsEndpoint::Listen("127.0.0.1:9100".parse().unwrap()),
+            ),
+        ] {
+            let Some(Command::Serve(args)) = parse(&["serve", "--metrics", value]).command else {
+                panic!("serve expected");
+            };
+            assert_eq!(args.into_config().metrics, expected, "{value}");
+        }
+        assert!(Cli::try_parse_from(["server", "serve", "--metrics", "maybe"]).is_err());
+        assert_eq!(ServerConfig::default().metrics, MetricsEndpoint::SamePort);
     }
 
     #[test]

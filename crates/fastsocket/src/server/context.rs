@@ -22,6 +22,16 @@ pub const SEEN_KEYS_PER_SOCKET: usize = 1024;
 #[derive(Clone)]
 pub struct Emitter {
     target: Target,
+    /// Who is told of each emit (`None` for emitters made outside the runtime).
+    tap: Option<Tap>,
+}
+
+/// The observers an emitter tells of its emits ([`Activity::Emitted`](super::Activity::Emitted)), with the
+/// pattern of its namespace.
+#[derive(Clone)]
+pub(crate) struct Tap {
+    pub(crate) app: super::App,
+    pub(crate) pattern: &'static str,
 }
 
 #[derive(Clone)]
@@ -39,6 +49,7 @@ impl Emitter {
     pub fn socket(socket: SocketRef) -> Self {
         Emitter {
             target: Target::Socket(socket),
+            tap: None,
         }
     }
 
@@ -46,13 +57,21 @@ impl Emitter {
     pub fn operators(operators: BroadcastOperators) -> Self {
         Emitter {
             target: Target::Group(Box::new(operators)),
+            tap: None,
         }
     }
 
     pub(crate) fn closed() -> Self {
         Emitter {
             target: Target::Closed,
+            tap: None,
         }
+    }
+
+    /// Tells `tap`'s observers of every successful [`emit`](Self::emit).
+    pub(crate) fn tapped(mut self, tap: Option<Tap>) -> Self {
+        self.tap = tap;
+        self
     }
 
     /// Validates `payload` against its schema ([`crate::check`]), then emits `event`. A payload that breaks the
@@ -63,7 +82,20 @@ impl Emitter {
         payload: &T,
     ) -> Result<(), EmitError> {
         crate::check(payload).map_err(EmitError::Invalid)?;
-        self.emit_unchecked(event, payload).await
+        self.emit_unchecked(event, payload).await?;
+        if let Some(tap) = &self.tap {
+            let namespace = match &self.target {
+                Target::Socket(socket) => socket.ns(),
+                Target::Group(operators) => operators.ns_path(),
+                Target::Closed => "",
+            };
+            tap.app.observers().observe(&super::Activity::Emitted {
+                namespace,
+                pattern: tap.pattern,
+                event,
+            });
+        }
+        Ok(())
     }
 
     /// Emits without validating (for payloads that have no schema, or were just validated).
@@ -95,7 +127,10 @@ impl Emitter {
             Target::Group(operators) => Target::Group(Box::new((**operators).clone().within(room))),
             Target::Closed => Target::Closed,
         };
-        Emitter { target }
+        Emitter {
+            target,
+            tap: self.tap.clone(),
+        }
     }
 }
 
@@ -339,24 +374,29 @@ impl<E, P> Context<E, P> {
 }
 
 impl<E: From<Emitter>, P> Context<E, P> {
+    /// `emitter`, telling the observers of its emits.
+    fn typed(&self, emitter: Emitter) -> E {
+        E::from(emitter.tapped(self.core.socket.extensions.get::<Tap>()))
+    }
+
     /// To this socket.
     pub fn reply(&self) -> E {
-        E::from(self.raw_reply())
+        self.typed(self.raw_reply())
     }
 
     /// To a room of this namespace, the sender included when it is in the room.
     pub fn to(&self, room: impl Into<String>) -> E {
-        E::from(Emitter::operators(self.core.socket.within(room.into())))
+        self.typed(Emitter::operators(self.core.socket.within(room.into())))
     }
 
     /// To everyone in the namespace but this socket.
     pub fn broadcast(&self) -> E {
-        E::from(Emitter::operators(self.core.socket.broadcast()))
+        self.typed(Emitter::operators(self.core.socket.broadcast()))
     }
 
     /// To everyone in the namespace, this socket included.
     pub fn namespace(&self) -> E {
-        E::from(
+        self.typed(
             self.core
                 .io
                 .of(self.core.socket.ns())

@@ -20,7 +20,7 @@ use socketioxide::handler::{ConnectHandler as _, FromMessageParts};
 use socketioxide::socket::{DisconnectReason, Socket};
 
 use super::auth::{Denied, DynAuthenticator, Handshake, Scheme, Security, Verdicts};
-use super::context::{Context, Emitter, SocketCore, SocketState};
+use super::context::{Context, Emitter, SocketCore, SocketState, Tap};
 use super::error::{ErrorCode, HandlerError};
 pub(crate) use super::limits::Limits;
 use super::limits::{DynamicNamespaces, InFlight, TokenBucket};
@@ -145,7 +145,21 @@ impl App {
     /// when no such namespace exists (a dynamic one exists once a client has joined it). Wrap it in the
     /// generated emitter: `RootEmitter::from(app.emitter("/").unwrap())`.
     pub fn emitter(&self, namespace: &str) -> Option<Emitter> {
-        self.inner.io.of(namespace).map(Emitter::operators)
+        let pattern = self
+            .inner
+            .spec
+            .events
+            .iter()
+            .map(|e| e.namespace)
+            .find(|pattern| *pattern == namespace || match_path(pattern, namespace).is_some());
+        let tap = pattern.map(|pattern| Tap {
+            app: self.clone(),
+            pattern,
+        });
+        self.inner
+            .io
+            .of(namespace)
+            .map(|operators| Emitter::operators(operators).tapped(tap))
     }
 }
 
@@ -483,6 +497,11 @@ impl<P: NamespaceParams> Shared<P> {
             self.on_connect.is_some(),
         ));
         socket.extensions.insert(state.clone());
+        // Typed emitters made from this socket's context tell the observers of their emits.
+        socket.extensions.insert(Tap {
+            app: self.app.clone(),
+            pattern: self.pattern,
+        });
         let limits = Arc::new(SocketLimits::new(&self.app.inner.limits));
         // One fallback handler serves every event: the event table is shared by the namespace, and a
         // connection costs one boxed handler instead of one per event.

@@ -110,6 +110,16 @@ pub enum Activity<'a> {
     },
     /// An inbound event was answered.
     Event(&'a EventRecord<'a>),
+    /// An outbound event was emitted through a typed emitter (once per emit, whatever the number of
+    /// recipients; an emit that failed is not told).
+    Emitted {
+        /// The namespace's concrete path.
+        namespace: &'a str,
+        /// The namespace's pattern as registered.
+        pattern: &'static str,
+        /// The event name, as the generated emitter names it.
+        event: &'static str,
+    },
 }
 
 /// Something that watches the server's activity: a log, a monitor, metrics, a stream.
@@ -204,6 +214,8 @@ impl Observer for LogObserver {
                 tracing::info!(target: "fastsocket", namespace, socket = %socket, reason = %reason, "disconnected");
             }
             Activity::Event(record) => log_event(record),
+            // One line per outbound event would double the log for nothing a client did.
+            Activity::Emitted { .. } => {}
         }
     }
 }
