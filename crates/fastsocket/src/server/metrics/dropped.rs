@@ -39,9 +39,7 @@ impl Collector for Dropped {
             .iter()
             .map(|(sink, read)| (*sink, read.clone()))
             .collect();
-        if sources.is_empty() {
-            return Ok(());
-        }
+        // The family is described even with no source yet, so dashboards and alerts always find it.
         let mut family = encoder.encode_descriptor(
             "fastsocket_dropped_records",
             "Log and monitor records dropped because their queue was full",

@@ -148,6 +148,8 @@ impl Families {
                         outcome: "ok",
                     });
                     let _ = families.validation_failures.get_or_create(&labels);
+                    let _ = families.duration.get_or_create(&labels);
+                    let _ = families.payload.get_or_create(&labels);
                 }
                 Direction::Outbound => {
                     let _ = families.sent.get_or_create(&labels);
