@@ -212,17 +212,7 @@ pub fn run() -> anyhow::Result<bool> {
 
     println!("== stop");
     drop(prometheus);
-    tally.check(
-        "server: stops cleanly on SIGTERM",
-        server.stop().and_then(|status| {
-            ensure!(status.success(), "exit status {status}");
-            Ok(())
-        }),
-    );
-    tally.check(
-        "server: no panic in its log",
-        e2e::check_log(&log_path, None),
-    );
+    e2e::stop_and_check_log(server, &log_path, None, &mut tally);
     finish(&tally, started)
 }
 
