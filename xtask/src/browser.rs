@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, ensure};
+use anyhow::bail;
 use clap::Args;
 
 use crate::e2e::{self, Server, Tally};
@@ -117,17 +117,7 @@ pub fn run(_args: &BrowserArgs) -> anyhow::Result<bool> {
     }
 
     println!("== stop");
-    tally.check(
-        "server: stops cleanly on SIGTERM",
-        server.stop().and_then(|status| {
-            ensure!(status.success(), "exit status {status}");
-            Ok(())
-        }),
-    );
-    tally.check(
-        "server: no panic in its log",
-        e2e::check_log(&log_path, None),
-    );
+    e2e::stop_and_check_log(server, &log_path, None, &mut tally);
     println!(
         "browser took {:.1} s (server log: target/browser/server.log, screenshots: target/browser-artifacts/screenshots/, of failures: target/browser-artifacts/)",
         started.elapsed().as_secs_f64()

@@ -131,17 +131,7 @@ pub fn run(args: &ChatInteropArgs) -> anyhow::Result<bool> {
     }
 
     println!("== stop");
-    tally.check(
-        "server: stops cleanly on SIGTERM",
-        server.stop().and_then(|status| {
-            ensure!(status.success(), "exit status {status}");
-            Ok(())
-        }),
-    );
-    tally.check(
-        "server: no panic in its log",
-        e2e::check_log(&log_path, None),
-    );
+    e2e::stop_and_check_log(server, &log_path, None, &mut tally);
     println!(
         "chat-interop took {:.1} s (server log: target/chat-interop/server.log)",
         started.elapsed().as_secs_f64()

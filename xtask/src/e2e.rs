@@ -173,16 +173,11 @@ pub fn run(args: &E2eArgs) -> anyhow::Result<bool> {
     }
 
     println!("== stop");
-    tally.check(
-        "server: stops cleanly on SIGTERM",
-        server.stop().and_then(|status| {
-            ensure!(status.success(), "exit status {status}");
-            Ok(())
-        }),
-    );
-    tally.check(
-        "server: no unexpected panic in its log",
-        check_log(&log_path, Some("shout was asked to panic")),
+    stop_and_check_log(
+        server,
+        &log_path,
+        Some("shout was asked to panic"),
+        &mut tally,
     );
     if matches!(args.clients, Clients::All | Clients::Node) {
         crate::e2e_security::run(&repo, &work, &mut tally);
@@ -588,6 +583,29 @@ fn parse_summary(line: &str) -> Option<(usize, usize)> {
     let passed = passed.strip_suffix(" passed")?.parse().ok()?;
     let failed = failed.strip_suffix(" failed")?.parse().ok()?;
     Some((passed, failed))
+}
+
+/// Stops the server with SIGTERM and checks it exited cleanly, then that its log holds no panic but the
+/// `expected` one: two checks of the tally.
+pub(crate) fn stop_and_check_log(
+    server: Server,
+    log_path: &Path,
+    expected: Option<&str>,
+    tally: &mut Tally,
+) {
+    tally.check(
+        "server: stops cleanly on SIGTERM",
+        server.stop().and_then(|status| {
+            ensure!(status.success(), "exit status {status}");
+            Ok(())
+        }),
+    );
+    let name = if expected.is_some() {
+        "server: no unexpected panic in its log"
+    } else {
+        "server: no panic in its log"
+    };
+    tally.check(name, check_log(log_path, expected));
 }
 
 /// The server's log: no panic but the `expected` one, if any (the panic hook writes

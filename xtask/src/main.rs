@@ -12,6 +12,7 @@ mod e2e;
 mod e2e_security;
 mod emit_rust;
 mod examples;
+mod metrics;
 mod vue;
 
 use std::path::{Path, PathBuf};
@@ -71,6 +72,12 @@ enum Task {
     /// (`serve --static`), and drive pages in Debian's Chromium with playwright-core (`tests/browser/chat.mjs`).
     /// Needs node/npm and `/usr/bin/chromium` (or `CHROMIUM`). Prints one line per case and `N passed, N failed`.
     Browser(browser::BrowserArgs),
+    /// The chat server's monitoring files against the real tools: `promtool check rules` and `promtool test
+    /// rules` on its alert rules, its dashboard's queries against what `GET /metrics` exposes, and the real
+    /// Prometheus scraping the running server while socket.io-client sends known traffic, the counts read back
+    /// through Prometheus' HTTP API. Installs Debian's `prometheus` package when `promtool` is missing; needs
+    /// node/npm. Prints one line per check and `N passed, N failed`.
+    Metrics,
     /// Prove that `examples/build-rs` reruns its build script when a file its document reaches through `$ref`
     /// changes, and not when nothing changed (reads `cargo build -v`). Prints one line per step and
     /// `N passed, N failed`.
@@ -92,6 +99,7 @@ fn main() -> ExitCode {
         Task::Browser(args) => browser::run(&args),
         Task::BuildRs => build_rs::run(),
         Task::BenchLogs(args) => bench_logs::run(&args),
+        Task::Metrics => metrics::run(),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

@@ -5,6 +5,7 @@
 //! deterministic (ids and names come from the IR in document order).
 #![deny(missing_docs)]
 
+mod dashboard;
 mod docs;
 mod examples;
 mod kinds;
@@ -146,6 +147,13 @@ pub fn generate(api: &Api, options: &RustOptions) -> Result<Output, EmitError> {
         (mapping, mapping_reason),
     );
     output.files.extend(user_files::render(&context)?);
+    if let Some(namespaces) = &namespaces {
+        output.files.push(dashboard::dashboard(
+            &options.crate_name,
+            &api.info.title,
+            namespaces,
+        ));
+    }
     let mut modules: Vec<OutputFile> = modules.into_iter().map(|(_, file)| file).collect();
     // The server module first, then the document it embeds, then the rest: the order the files always had.
     if namespaces.is_some() {

@@ -29,6 +29,8 @@ const TEMPLATES: &[(&str, &str)] = embedded![
     "handlers.rs.j2",
     "README.md.j2",
     "env.example.j2",
+    "alerts.yml.j2",
+    "alerts.test.yml.j2",
 ];
 
 /// Which crates a user file belongs to.
@@ -48,6 +50,16 @@ const FILES: &[(&str, &str, When)] = &[
     ("src/handlers.rs", "handlers.rs.j2", When::Server),
     ("README.md", "README.md.j2", When::Server),
     (".env.example", "env.example.j2", When::Server),
+    (
+        "deploy/prometheus/alerts.yml",
+        "alerts.yml.j2",
+        When::Server,
+    ),
+    (
+        "deploy/prometheus/alerts.test.yml",
+        "alerts.test.yml.j2",
+        When::Server,
+    ),
 ];
 
 /// Everything the user-file templates read; every template gets all of it.
@@ -233,7 +245,8 @@ fn entry_kind(scheme: &fastsocket_ir::SecurityScheme) -> &'static str {
 
 /// Renders the user files of the crate.
 pub fn render(context: &ProjectContext) -> Result<Vec<OutputFile>, EmitError> {
-    let env = environment()?;
+    let env = environment(false)?;
+    let yaml = environment(true)?;
     let value = Value::from(Serde(context));
     let mut files = Vec::new();
     for (path, template, when) in FILES {
@@ -243,6 +256,12 @@ pub fn render(context: &ProjectContext) -> Result<Vec<OutputFile>, EmitError> {
         let failed = |e: minijinja::Error| EmitError::Internal {
             file: (*path).to_string(),
             reason: format!("template {template}: {e:#}"),
+        };
+        // Prometheus rules hold Go templates (`{{ $labels.instance }}`): their templates use `[[ ]]` instead.
+        let env = if template.ends_with(".yml.j2") {
+            &yaml
+        } else {
+            &env
         };
         let contents = env
             .get_template(template)
@@ -258,8 +277,10 @@ pub fn render(context: &ProjectContext) -> Result<Vec<OutputFile>, EmitError> {
 }
 
 /// The template engine with every template loaded: strict about undefined values, no auto-escaping (the files are
-/// Rust, TOML and Markdown; TOML strings go through the `toml` filter).
-fn environment() -> Result<Environment<'static>, EmitError> {
+/// Rust, TOML, Markdown and YAML; TOML strings go through the `toml` filter). With `brackets`, the delimiters are
+/// `[[ ]]`, `[% %]` and `[# #]`, so that `{{ }}` passes through (the YAML files, whose Prometheus templates use
+/// it); their values are the crate name only, safe in YAML and PromQL as they are.
+fn environment(brackets: bool) -> Result<Environment<'static>, EmitError> {
     let failed = |name: &str, e: minijinja::Error| EmitError::Internal {
         file: format!("templates/rust/{name}"),
         reason: format!("{e:#}"),
@@ -267,7 +288,14 @@ fn environment() -> Result<Environment<'static>, EmitError> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| AutoEscape::None);
-    let syntax = SyntaxConfig::builder()
+    let mut syntax = SyntaxConfig::builder();
+    if brackets {
+        syntax
+            .variable_delimiters("[[", "]]")
+            .block_delimiters("[%", "%]")
+            .comment_delimiters("[#", "#]");
+    }
+    let syntax = syntax
         .trim_blocks(true)
         .lstrip_blocks(true)
         .keep_trailing_newline(true)
@@ -275,7 +303,10 @@ fn environment() -> Result<Environment<'static>, EmitError> {
         .map_err(|e| failed("(syntax)", e))?;
     env.set_syntax(syntax);
     env.add_filter("toml", toml_string);
-    for (name, source) in TEMPLATES {
+    for (name, source) in TEMPLATES
+        .iter()
+        .filter(|(name, _)| name.ends_with(".yml.j2") == brackets)
+    {
         env.add_template(name, source)
             .map_err(|e| failed(name, e))?;
     }

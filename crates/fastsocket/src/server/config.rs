@@ -122,6 +122,9 @@ pub struct ServerConfig {
     /// The live monitor ([`MonitorConfig`](super::monitor::MonitorConfig): `FASTSOCKET_MONITOR_TOKENS`,
     /// `FASTSOCKET_MONITOR_NAMESPACE`); off unless a token is set.
     pub monitor: super::monitor::MonitorConfig,
+    /// Where `GET /metrics` is served (`FASTSOCKET_METRICS`, flag `--metrics`: `on`, the default, on the
+    /// server's port; `off`; or a listen address such as `127.0.0.1:9100` for a private interface).
+    pub metrics: super::MetricsEndpoint,
 }
 
 impl Default for ServerConfig {
@@ -153,6 +156,7 @@ impl Default for ServerConfig {
             asyncapi_json: true,
             content_security_policy: super::CONTENT_SECURITY_POLICY.to_owned(),
             monitor: super::monitor::MonitorConfig::default(),
+            metrics: super::MetricsEndpoint::SamePort,
         }
     }
 }
@@ -245,6 +249,14 @@ pub(crate) struct ServeArgs {
         hide_env_values = true
     )]
     monitor_tokens: Vec<String>,
+    /// `GET /metrics`: `on` (on this port), `off`, or a listen address of its own (`127.0.0.1:9100`).
+    #[arg(
+        long,
+        env = "FASTSOCKET_METRICS",
+        value_name = "on|off|ADDR",
+        default_value = "on"
+    )]
+    metrics: super::MetricsEndpoint,
 }
 
 impl ServeArgs {
@@ -282,6 +294,7 @@ impl ServeArgs {
                     .filter(|t| !t.is_empty())
                     .collect(),
             },
+            metrics: self.metrics,
             ..ServerConfig::default()
         }
     }
@@ -455,6 +468,26 @@ mod tests {
         // A zero timeout or burst would refuse everything: a usage error.
         assert!(Cli::try_parse_from(["server", "serve", "--header-read-timeout", "0"]).is_err());
         assert!(Cli::try_parse_from(["server", "serve", "--event-burst", "0"]).is_err());
+    }
+
+    #[test]
+    fn metrics_endpoint() {
+        use super::super::MetricsEndpoint;
+        for (value, expected) in [
+            ("on", MetricsEndpoint::SamePort),
+            ("OFF", MetricsEndpoint::Off),
+            (
+                "127.0.0.1:9100",
+                MetricsEndpoint::Listen("127.0.0.1:9100".parse().unwrap()),
+            ),
+        ] {
+            let Some(Command::Serve(args)) = parse(&["serve", "--metrics", value]).command else {
+                panic!("serve expected");
+            };
+            assert_eq!(args.into_config().metrics, expected, "{value}");
+        }
+        assert!(Cli::try_parse_from(["server", "serve", "--metrics", "maybe"]).is_err());
+        assert_eq!(ServerConfig::default().metrics, MetricsEndpoint::SamePort);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::{Pin, pin};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -32,6 +33,16 @@ pub(crate) struct ConnectionLimits {
 pub(crate) struct Tally {
     limits: ConnectionLimits,
     open: Mutex<Open>,
+    /// Refused so far: over the total cap, over the per-address cap (for `GET /metrics`).
+    refused: [AtomicU64; 2],
+}
+
+/// What [`Tally::stats`] reads.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TallyStats {
+    pub(crate) open: usize,
+    pub(crate) refused_total: u64,
+    pub(crate) refused_per_ip: u64,
 }
 
 #[derive(Debug, Default)]
@@ -54,17 +65,30 @@ impl Tally {
         Arc::new(Tally {
             limits,
             open: Mutex::new(Open::default()),
+            refused: Default::default(),
         })
+    }
+
+    /// Open connections, and the refusals so far.
+    pub(crate) fn stats(&self) -> TallyStats {
+        let open = self.open.lock().unwrap_or_else(|p| p.into_inner()).total;
+        TallyStats {
+            open,
+            refused_total: self.refused[0].load(Ordering::Relaxed),
+            refused_per_ip: self.refused[1].load(Ordering::Relaxed),
+        }
     }
 
     /// A slot for one more connection from `ip`, freed when dropped; or why there is none.
     pub(crate) fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<Slot, Refused> {
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
         if self.limits.total > 0 && open.total >= self.limits.total {
+            self.refused[0].fetch_add(1, Ordering::Relaxed);
             return Err(Refused::Total);
         }
         let from_ip = open.per_ip.get(&ip).copied().unwrap_or(0);
         if self.limits.per_ip > 0 && from_ip >= self.limits.per_ip {
+            self.refused[1].fetch_add(1, Ordering::Relaxed);
             return Err(Refused::PerIp);
         }
         open.total += 1;
@@ -155,10 +179,10 @@ impl AsyncWrite for Counted {
 pub(crate) async fn serve(
     listener: TcpListener,
     router: Router,
-    limits: ConnectionLimits,
+    tally: Arc<Tally>,
     stop: impl Future<Output = ()> + Send,
 ) -> io::Result<()> {
-    let tally = Tally::new(limits);
+    let limits = tally.limits;
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -268,6 +292,11 @@ mod tests {
         let _a3 = tally.admit(a).unwrap();
         drop((a2, b1));
         assert_eq!(tally.open(b), (1, 0));
+        let stats = tally.stats();
+        assert_eq!(
+            (stats.open, stats.refused_total, stats.refused_per_ip),
+            (1, 1, 1)
+        );
     }
 
     #[test]

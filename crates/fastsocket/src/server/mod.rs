@@ -49,7 +49,8 @@
 //! See [`ServerConfig`] (flags > environment > `.env` > defaults) and [`run`] (`serve`, `events`, `spec`,
 //! `logs`).
 //! HTTP: `GET /healthz` (`{"status":"ok"}`), `GET /asyncapi.json` (unless [`ServerConfig::asyncapi_json`] is
-//! off), Socket.IO at `/socket.io/`, CORS around all of it; Socket.IO requests from a browser page of a foreign
+//! off), `GET /metrics` (Prometheus/OpenMetrics text, see [`metrics`]; [`ServerConfig::metrics`]), Socket.IO
+//! at `/socket.io/`, CORS around all of it; Socket.IO requests from a browser page of a foreign
 //! origin are refused (`403`, see [`ServerConfig::check_origin`]). Connections are capped
 //! ([`ServerConfig::max_connections`], [`ServerConfig::max_connections_per_ip`]) and must send their headers in
 //! time ([`ServerConfig::header_read_timeout`]). With `serve --static DIR` (`FASTSOCKET_STATIC_DIR`) a built web
@@ -72,6 +73,7 @@ mod context;
 mod error;
 mod limits;
 pub mod logs;
+pub mod metrics;
 pub mod monitor;
 mod namespace;
 mod observe;
@@ -93,6 +95,7 @@ pub use config::{
 };
 pub use context::{Context, Emitter, SEEN_KEYS_PER_SOCKET};
 pub use error::{EmitError, ErrorBody, ErrorCode, ErrorEnvelope, HandlerError};
+pub use metrics::{Metrics, MetricsEndpoint, register_dropped};
 pub use namespace::{App, EXCEPTION_EVENT, NamespaceBuilder};
 pub use observe::{Activity, EventRecord, LogObserver, Observer, Outcome};
 pub use params::{NamespaceParams, decode_param};

@@ -20,6 +20,7 @@ use tower_http::trace::TraceLayer;
 use super::auth::Authenticator;
 use super::config::{Cli, Command, ServerConfig};
 use super::connections::{self, ConnectionLimits};
+use super::metrics::{Metrics, MetricsEndpoint};
 use super::namespace::{App, Limits};
 use super::origin::{self, OriginPolicy};
 use super::spec::ServerSpec;
@@ -35,6 +36,8 @@ pub struct ServerHandle {
     shutdown_timeout: std::time::Duration,
     /// The live monitor's ticker, stopped with the server.
     _monitor: Option<super::monitor::MonitorTask>,
+    /// The separate metrics listener: its address, and its stop (dropped with the handle).
+    metrics: Option<(SocketAddr, oneshot::Sender<()>)>,
 }
 
 impl ServerHandle {
@@ -48,6 +51,11 @@ impl ServerHandle {
         &self.io
     }
 
+    /// The address of the separate `GET /metrics` listener ([`MetricsEndpoint::Listen`]), if there is one.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|(addr, _)| *addr)
+    }
+
     /// Stops accepting connections, disconnects every client (their disconnect handlers run with reason
     /// `ClosingServer`) and waits for the server to finish, at most the configured shutdown timeout (then the
     /// remaining connections are dropped).
@@ -55,6 +63,7 @@ impl ServerHandle {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+        self.metrics = None;
         let Some(mut task) = self.task.take() else {
             return Ok(());
         };
@@ -115,8 +124,20 @@ pub async fn serve<A: Authenticator>(
     register(&app);
     app.check_schemes();
     let monitor = super::monitor::install(&app, &config.monitor)?;
+    let tally = connections::Tally::new(ConnectionLimits {
+        total: config.max_connections,
+        per_ip: config.max_connections_per_ip,
+        header_read_timeout: config.header_read_timeout,
+    });
+    let metrics = (config.metrics != MetricsEndpoint::Off)
+        .then(|| Metrics::install(&app, tally.clone(), config.max_connections));
+    super::metrics::register_dropped("log", super::logs::dropped_records);
 
     let mut api = Router::new().route("/healthz", get(healthz));
+    if let (Some(metrics), MetricsEndpoint::SamePort) = (&metrics, config.metrics) {
+        let metrics = metrics.clone();
+        api = api.route("/metrics", get(move || metrics.clone().respond()));
+    }
     if config.asyncapi_json {
         api = api.route(
             "/asyncapi.json",
@@ -152,13 +173,12 @@ pub async fn serve<A: Authenticator>(
     let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port)).await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let closing = io.clone();
-    let limits = ConnectionLimits {
-        total: config.max_connections,
-        per_ip: config.max_connections_per_ip,
-        header_read_timeout: config.header_read_timeout,
+    let metrics = match (metrics, config.metrics) {
+        (Some(metrics), MetricsEndpoint::Listen(at)) => Some(serve_metrics(metrics, at).await?),
+        _ => None,
     };
-    let task = tokio::spawn(connections::serve(listener, router, limits, async move {
+    let closing = io.clone();
+    let task = tokio::spawn(connections::serve(listener, router, tally, async move {
         // A sent signal and a dropped handle both stop the server.
         let _ = stopped.await;
         closing.close().await;
@@ -181,8 +201,33 @@ pub async fn serve<A: Authenticator>(
             task: Some(task),
             shutdown_timeout: config.shutdown_timeout,
             _monitor: monitor,
+            metrics,
         },
     ))
+}
+
+/// `GET /metrics` on a listener of its own (nothing else is served there), until the returned sender is sent
+/// to or dropped.
+async fn serve_metrics(
+    metrics: Arc<Metrics>,
+    at: SocketAddr,
+) -> io::Result<(SocketAddr, oneshot::Sender<()>)> {
+    let listener = tokio::net::TcpListener::bind(at).await?;
+    let addr = listener.local_addr()?;
+    let router = Router::new().route("/metrics", get(move || metrics.clone().respond()));
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let served = axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await;
+        if let Err(error) = served {
+            tracing::error!(target: "fastsocket", %error, "the metrics listener failed");
+        }
+    });
+    tracing::info!(target: "fastsocket", %addr, "metrics at /metrics");
+    Ok((addr, stop))
 }
 
 /// The most binary attachments one message may carry (socket.io-client sends one per `Buffer`/`ArrayBuffer` in

@@ -304,6 +304,10 @@ pub(crate) fn install(app: &App, config: &MonitorConfig) -> io::Result<Option<Mo
         let monitor = monitor.clone();
         app.observe(move |activity: &Activity<'_>| monitor.observe(activity));
     }
+    {
+        let hub = monitor.hub.clone();
+        super::metrics::register_dropped("monitor", move || hub.dropped());
+    }
 
     let config = Arc::new(config.clone());
     let admit = {

@@ -39,11 +39,13 @@ pub async fn server() -> Server {
             _handle: None,
         };
     }
+    local_server(ServerConfig::default()).await
+}
+
+/// A fresh server in this process with `config` (on a free port), whatever `CHAT_URL` says.
+pub async fn local_server(config: ServerConfig) -> Server {
     let (token, key) = ("rust-token-1", "rust-key-2");
-    let config = ServerConfig {
-        port: 0,
-        ..ServerConfig::default()
-    };
+    let config = ServerConfig { port: 0, ..config };
     let (addr, handle) = fastsocket::server::serve(
         &SPEC,
         config,
@@ -57,6 +59,13 @@ pub async fn server() -> Server {
         token: token.to_owned(),
         key: key.to_owned(),
         _handle: Some(handle),
+    }
+}
+
+impl Server {
+    /// The running server's handle (`None` for a server started elsewhere).
+    pub fn handle(&self) -> Option<&ServerHandle> {
+        self._handle.as_ref()
     }
 }
 
