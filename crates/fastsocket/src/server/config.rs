@@ -118,6 +118,37 @@ pub struct ServerConfig {
     /// The `Content-Security-Policy` of the static client's answers (`FASTSOCKET_STATIC_CSP`, flag
     /// `--static-csp`; default [`CONTENT_SECURITY_POLICY`](super::CONTENT_SECURITY_POLICY)).
     pub content_security_policy: String,
+    /// The Redis that several processes of this server share rooms and broadcasts through
+    /// (`FASTSOCKET_REDIS_URL`, flag `--redis-url`; none by default: one process, in-memory). Redis ≥ 7 or
+    /// Valkey; RESP3 is switched on whatever the URL says. See [`RedisUrl`].
+    pub redis_url: Option<RedisUrl>,
+    /// The prefix of this server's Redis channels (`FASTSOCKET_REDIS_PREFIX`; by default
+    /// [`default_redis_prefix`](super::default_redis_prefix) of the API's title), so that two APIs on one Redis
+    /// do not hear each other. Every process of one API must use the same.
+    pub redis_prefix: Option<String>,
+}
+
+/// A Redis URL (`redis://[user:password@]host:port[/db]`, `rediss://` for TLS); never shown in logs or `Debug`
+/// output, since it may hold a password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RedisUrl(String);
+
+impl RedisUrl {
+    /// Wraps a URL (checked when the server starts).
+    pub fn new(url: impl Into<String>) -> Self {
+        RedisUrl(url.into())
+    }
+
+    /// The URL itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for RedisUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RedisUrl(***)")
+    }
 }
 
 impl Default for ServerConfig {
@@ -148,6 +179,8 @@ impl Default for ServerConfig {
             max_dynamic_namespaces: DEFAULT_MAX_DYNAMIC_NAMESPACES,
             asyncapi_json: true,
             content_security_policy: super::CONTENT_SECURITY_POLICY.to_owned(),
+            redis_url: None,
+            redis_prefix: None,
         }
     }
 }
@@ -230,6 +263,12 @@ pub(crate) struct ServeArgs {
         value_name = "POLICY"
     )]
     static_csp: Option<String>,
+    /// A Redis (>= 7) shared by every process of this server: rooms and broadcasts reach all of them.
+    #[arg(long, env = "FASTSOCKET_REDIS_URL", value_name = "URL", hide_env_values = true)]
+    redis_url: Option<String>,
+    /// The prefix of this server's Redis channels (default: from the API's title).
+    #[arg(long, env = "FASTSOCKET_REDIS_PREFIX", value_name = "PREFIX")]
+    redis_prefix: Option<String>,
 }
 
 impl ServeArgs {
@@ -258,6 +297,11 @@ impl ServeArgs {
             content_security_policy: self
                 .static_csp
                 .unwrap_or_else(|| super::CONTENT_SECURITY_POLICY.to_owned()),
+            redis_url: self
+                .redis_url
+                .filter(|url| !url.trim().is_empty())
+                .map(RedisUrl::new),
+            redis_prefix: self.redis_prefix.filter(|p| !p.trim().is_empty()),
             ..ServerConfig::default()
         }
     }

@@ -11,13 +11,14 @@ use axum::http::{HeaderValue, Method, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use clap::{CommandFactory as _, FromArgMatches as _};
-use socketioxide::{ParserConfig, SocketIo};
+use socketioxide::ParserConfig;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tower_http::cors::{AllowHeaders, AllowOrigin, Any, CorsLayer};
 use tower_http::trace::TraceLayer;
 
 use super::auth::Authenticator;
+use super::cluster::{Cluster, ClusterAdapter, RedisLink, SocketIo, default_redis_prefix};
 use super::config::{Cli, Command, ServerConfig, init_logging};
 use super::connections::{self, ConnectionLimits};
 use super::namespace::{App, Limits};
@@ -33,6 +34,48 @@ pub struct ServerHandle {
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<io::Result<()>>>,
     shutdown_timeout: std::time::Duration,
+    readiness: Arc<Readiness>,
+}
+
+/// The event every client is sent when its server begins a graceful shutdown, before its connection is
+/// closed: the generated client reconnects at once (to another node behind the load balancer) instead of
+/// waiting for its reconnection backoff. No payload.
+pub const SHUTDOWN_EVENT: &str = "server_shutdown";
+
+/// What `GET /readyz` answers from: draining, and the Redis link when there is one.
+#[derive(Debug, Default)]
+pub(crate) struct Readiness {
+    draining: std::sync::atomic::AtomicBool,
+    redis: Option<RedisLinkView>,
+}
+
+/// The Redis link, for readiness only.
+struct RedisLinkView(RedisLink);
+
+impl std::fmt::Debug for RedisLinkView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisLink")
+            .field("connected", &self.0.is_connected())
+            .finish()
+    }
+}
+
+impl Readiness {
+    fn drain(&self) {
+        self.draining
+            .store(true, std::sync::atomic::Ordering::Release);
+    }
+
+    /// `None` when ready, else why not.
+    fn not_ready(&self) -> Option<&'static str> {
+        if self.draining.load(std::sync::atomic::Ordering::Acquire) {
+            Some("draining")
+        } else if self.redis.as_ref().is_some_and(|link| !link.0.is_connected()) {
+            Some("redis unavailable")
+        } else {
+            None
+        }
+    }
 }
 
 impl ServerHandle {
@@ -46,10 +89,12 @@ impl ServerHandle {
         &self.io
     }
 
-    /// Stops accepting connections, disconnects every client (their disconnect handlers run with reason
-    /// `ClosingServer`) and waits for the server to finish, at most the configured shutdown timeout (then the
-    /// remaining connections are dropped).
+    /// Drains the server: `/readyz` answers 503 at once, no new connection is accepted, every client is sent
+    /// [`SHUTDOWN_EVENT`], the inbound events being handled finish (at most half the shutdown timeout), then
+    /// every client is disconnected (their disconnect handlers run with reason `ClosingServer`). Waits for the
+    /// server to finish, at most the configured shutdown timeout (then the remaining connections are dropped).
     pub async fn shutdown(mut self) -> io::Result<()> {
+        self.readiness.drain();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -92,7 +137,21 @@ pub async fn serve<A: Authenticator>(
         .max_incoming_binary_buf_size(transport_limit)
         .max_incoming_binaries(MAX_ATTACHMENTS)
         .packet_completion_timeout(PACKET_COMPLETION_TIMEOUT);
-    let (io_layer, io) = SocketIo::builder()
+    let cluster = match &config.redis_url {
+        None => None,
+        Some(url) => {
+            let prefix = config
+                .redis_prefix
+                .clone()
+                .unwrap_or_else(|| default_redis_prefix(spec.title));
+            Some(
+                Cluster::open(url.expose(), &prefix)
+                    .map_err(|message| io::Error::new(io::ErrorKind::InvalidInput, message))?,
+            )
+        }
+    };
+    let (io_layer, io) = socketioxide::SocketIo::builder()
+        .with_adapter::<ClusterAdapter>(cluster.as_ref().map(Cluster::adapter_state))
         .with_parser(parser)
         .ping_interval(config.ping_interval)
         .ping_timeout(config.ping_timeout)
@@ -112,8 +171,20 @@ pub async fn serve<A: Authenticator>(
     );
     register(&app);
     app.check_schemes();
+    // The static namespaces' Redis subscriptions (at once without Redis; while Redis is unreachable they are
+    // recorded and made on reconnection, so this never waits for Redis to come up).
+    for init in app.take_pending() {
+        init.await;
+    }
+    let readiness = Arc::new(Readiness {
+        draining: Default::default(),
+        redis: cluster.as_ref().map(|c| RedisLinkView(c.link.clone())),
+    });
 
-    let mut api = Router::new().route("/healthz", get(healthz));
+    let ready = readiness.clone();
+    let mut api = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(move || readyz(ready.clone())));
     if config.asyncapi_json {
         api = api.route(
             "/asyncapi.json",
@@ -150,16 +221,27 @@ pub async fn serve<A: Authenticator>(
     let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
     let closing = io.clone();
+    let draining = readiness.clone();
+    let drain_bound = config.shutdown_timeout / 2;
     let limits = ConnectionLimits {
         total: config.max_connections,
         per_ip: config.max_connections_per_ip,
         header_read_timeout: config.header_read_timeout,
     };
-    let task = tokio::spawn(connections::serve(listener, router, limits, async move {
-        // A sent signal and a dropped handle both stop the server.
-        let _ = stopped.await;
-        closing.close().await;
-    }));
+    let task = tokio::spawn(connections::serve(
+        listener,
+        router,
+        limits,
+        async move {
+            // A sent signal and a dropped handle both stop the server.
+            let _ = stopped.await;
+            draining.drain();
+        },
+        async move {
+            drain(&closing, &app, drain_bound).await;
+            closing.close().await;
+        },
+    ));
     tracing::info!(
         target: "fastsocket",
         %addr,
@@ -177,6 +259,7 @@ pub async fn serve<A: Authenticator>(
             stop: Some(stop),
             task: Some(task),
             shutdown_timeout: config.shutdown_timeout,
+            readiness,
         },
     ))
 }
@@ -200,6 +283,33 @@ fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Spa
 
 async fn healthz() -> impl IntoResponse {
     axum::Json(serde_json::json!({"status": "ok"}))
+}
+
+/// `200 {"status":"ready"}`, or `503 {"status":"unavailable","reason":…}` while draining or while the Redis
+/// link is down (the node still serves its own clients then: it is alive, `/healthz`, but should not get new
+/// ones).
+async fn readyz(readiness: Arc<Readiness>) -> axum::response::Response {
+    match readiness.not_ready() {
+        None => axum::Json(serde_json::json!({"status": "ready"})).into_response(),
+        Some(reason) => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({"status": "unavailable", "reason": reason})),
+        )
+            .into_response(),
+    }
+}
+
+/// Tells every client of this node that it is going away ([`SHUTDOWN_EVENT`]; this node's clients only, never
+/// through Redis), then waits for the inbound events being handled, at most `bound`.
+async fn drain(io: &SocketIo, app: &App, bound: std::time::Duration) {
+    for namespace in io.nsps() {
+        if let Err(error) = namespace.local().emit(SHUTDOWN_EVENT, &()).await {
+            tracing::debug!(target: "fastsocket", %error, "could not tell every client of the shutdown");
+        }
+    }
+    if tokio::time::timeout(bound, app.busy().idle()).await.is_err() {
+        tracing::warn!(target: "fastsocket", "shutdown: handlers still running after the drain bound are cut off");
+    }
 }
 
 /// CORS for the HTTP routes and Socket.IO's long-polling requests (browsers start with polling): the listed
