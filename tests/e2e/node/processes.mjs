@@ -123,12 +123,15 @@ function ping(port) {
 
 /**
  * Starts the arena server `name` on a free port with `env` (e.g. `FASTSOCKET_REDIS_URL`) and waits until its
- * `/readyz` answers 200. Returns `{name, port, url, child}`.
+ * `/readyz` answers 200. Returns `{name, port, url, child}`. No per-socket rate limit: one client sends bursts
+ * of broadcasts here, which the default limits (16 events in flight) would answer with `rate_limited`.
  */
 export async function arenaNode(name, env = {}) {
   const port = await freePort();
   const child = start(name, BINARY, ["serve", "--host", "127.0.0.1", "--port", String(port)], {
     FASTSOCKET_AUTH_TOKENS: "cluster-token",
+    FASTSOCKET_EVENTS_PER_SECOND: "0",
+    FASTSOCKET_MAX_IN_FLIGHT: "0",
     RUST_LOG: "info",
     ...env,
   });
