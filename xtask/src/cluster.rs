@@ -41,13 +41,12 @@ pub struct BenchClusterArgs {
     smoke: bool,
 }
 
+/// The environment of the Node scripts, and the Node interpreter (or why it cannot run).
+type Prepared = (Vec<(String, String)>, anyhow::Result<PathBuf>);
+
 /// What the Node scripts are given (see `tests/e2e/node/processes.mjs`), once the server is built and the
 /// client installed; `work` is emptied first (fresh logs, a fresh Redis folder).
-fn prepare(
-    repo: &Path,
-    redis_server: &str,
-    work: &Path,
-) -> anyhow::Result<(Vec<(String, String)>, anyhow::Result<PathBuf>)> {
+fn prepare(repo: &Path, redis_server: &str, work: &Path) -> anyhow::Result<Prepared> {
     let _ = fs::remove_dir_all(work);
     fs::create_dir_all(work)?;
     let version = Command::new(redis_server)

@@ -162,7 +162,11 @@ impl CoreAdapter<Emitter> for ClusterAdapter {
         }
     }
 
-    async fn broadcast(&self, packet: Packet, opts: BroadcastOptions) -> Result<(), BroadcastError> {
+    async fn broadcast(
+        &self,
+        packet: Packet,
+        opts: BroadcastOptions,
+    ) -> Result<(), BroadcastError> {
         match self {
             ClusterAdapter::Local(local) => local.broadcast(packet, opts).await,
             ClusterAdapter::Redis(redis, _) => redis.broadcast(packet, opts).await,
@@ -177,7 +181,10 @@ impl CoreAdapter<Emitter> for ClusterAdapter {
     ) -> Result<Self::AckStream, Self::Error> {
         match self {
             ClusterAdapter::Local(local) => Ok(Either::Left(
-                local.get_local().broadcast_with_ack(packet, opts, timeout).0,
+                local
+                    .get_local()
+                    .broadcast_with_ack(packet, opts, timeout)
+                    .0,
             )),
             ClusterAdapter::Redis(redis, _) => redis
                 .broadcast_with_ack(packet, opts, timeout)
@@ -196,7 +203,9 @@ impl CoreAdapter<Emitter> for ClusterAdapter {
                 local.get_local().add_sockets(opts, rooms);
                 Ok(())
             }
-            ClusterAdapter::Redis(redis, _) => redis.add_sockets(opts, rooms).await.map_err(redis_error),
+            ClusterAdapter::Redis(redis, _) => {
+                redis.add_sockets(opts, rooms).await.map_err(redis_error)
+            }
         }
     }
 
@@ -210,7 +219,9 @@ impl CoreAdapter<Emitter> for ClusterAdapter {
                 local.get_local().del_sockets(opts, rooms);
                 Ok(())
             }
-            ClusterAdapter::Redis(redis, _) => redis.del_sockets(opts, rooms).await.map_err(redis_error),
+            ClusterAdapter::Redis(redis, _) => {
+                redis.del_sockets(opts, rooms).await.map_err(redis_error)
+            }
         }
     }
 
@@ -247,7 +258,8 @@ impl CoreAdapter<Emitter> for ClusterAdapter {
 }
 
 /// What a malformed Redis URL is answered with (never the URL: it may hold a password).
-const BAD_URL: &str = "invalid Redis URL: expected redis://[user:password@]host:port[/db] or rediss://…";
+const BAD_URL: &str =
+    "invalid Redis URL: expected redis://[user:password@]host:port[/db] or rediss://…";
 
 /// The first wait before reconnecting to Redis; it doubles up to [`MAX_BACKOFF`].
 const MIN_BACKOFF: Duration = Duration::from_millis(250);
@@ -302,9 +314,7 @@ impl RedisLink {
     /// reconnecting) happens in a background task that ends when the last clone is dropped. A malformed URL
     /// is an error; the message never repeats the URL (it may hold a password).
     pub fn open(url: &str) -> Result<Self, String> {
-        let info = url
-            .into_connection_info()
-            .map_err(|_| BAD_URL.to_owned())?;
+        let info = url.into_connection_info().map_err(|_| BAD_URL.to_owned())?;
         let settings = info
             .redis_settings()
             .clone()
@@ -609,7 +619,10 @@ mod tests {
     #[test]
     fn prefixes_from_titles() {
         assert_eq!(default_redis_prefix("Chat API"), "fastsocket-chat-api");
-        assert_eq!(default_redis_prefix("  Ünï#code! 2 "), "fastsocket-n-code-2");
+        assert_eq!(
+            default_redis_prefix("  Ünï#code! 2 "),
+            "fastsocket-n-code-2"
+        );
         assert_eq!(default_redis_prefix(""), "fastsocket");
     }
 

@@ -264,7 +264,12 @@ pub(crate) struct ServeArgs {
     )]
     static_csp: Option<String>,
     /// A Redis (>= 7) shared by every process of this server: rooms and broadcasts reach all of them.
-    #[arg(long, env = "FASTSOCKET_REDIS_URL", value_name = "URL", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "FASTSOCKET_REDIS_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     redis_url: Option<String>,
     /// The prefix of this server's Redis channels (default: from the API's title).
     #[arg(long, env = "FASTSOCKET_REDIS_PREFIX", value_name = "PREFIX")]
@@ -317,7 +322,7 @@ pub(crate) struct Cli {
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum Command {
     /// Serve the API (the default command).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// List the namespaces and events of the API.
     Events,
     /// Print the AsyncAPI document (JSON).

@@ -6,7 +6,6 @@ use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-
 use super::auth::{Principal, Verdicts};
 use super::cluster::{BroadcastOperators, SocketIo, SocketRef};
 use super::error::EmitError;

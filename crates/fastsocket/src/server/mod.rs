@@ -91,8 +91,8 @@ pub use auth::{
     Scheme, SchemeKind, SchemeUse, Secret, Security, TokenList,
 };
 pub use cluster::{
-    BroadcastOperators, ClusterAdapter, ClusterError, ClusterInit, RedisLink, RedisLinkError, SocketIo,
-    SocketRef, default_redis_prefix,
+    BroadcastOperators, ClusterAdapter, ClusterError, ClusterInit, RedisLink, RedisLinkError,
+    SocketIo, SocketRef, default_redis_prefix,
 };
 pub use config::{
     DEFAULT_CORS_ORIGINS, DEFAULT_EVENT_BURST, DEFAULT_EVENTS_PER_SECOND,

@@ -17,8 +17,8 @@ use socketioxide::extract::{AckSender, Event, TryData};
 use socketioxide::handler::{ConnectHandler as _, FromMessageParts};
 use socketioxide::socket::{DisconnectReason, Socket};
 
-use super::cluster::{ClusterAdapter, ClusterInit, SocketIo, SocketRef};
 use super::auth::{Denied, DynAuthenticator, Handshake, Scheme, Security, Verdicts};
+use super::cluster::{ClusterAdapter, ClusterInit, SocketIo, SocketRef};
 use super::context::{Context, Emitter, SocketCore, SocketState};
 use super::error::{ErrorCode, HandlerError};
 pub(crate) use super::limits::Limits;

@@ -70,7 +70,11 @@ impl Readiness {
     fn not_ready(&self) -> Option<&'static str> {
         if self.draining.load(std::sync::atomic::Ordering::Acquire) {
             Some("draining")
-        } else if self.redis.as_ref().is_some_and(|link| !link.0.is_connected()) {
+        } else if self
+            .redis
+            .as_ref()
+            .is_some_and(|link| !link.0.is_connected())
+        {
             Some("redis unavailable")
         } else {
             None
@@ -307,7 +311,10 @@ async fn drain(io: &SocketIo, app: &App, bound: std::time::Duration) {
             tracing::debug!(target: "fastsocket", %error, "could not tell every client of the shutdown");
         }
     }
-    if tokio::time::timeout(bound, app.busy().idle()).await.is_err() {
+    if tokio::time::timeout(bound, app.busy().idle())
+        .await
+        .is_err()
+    {
         tracing::warn!(target: "fastsocket", "shutdown: handlers still running after the drain bound are cut off");
     }
 }
@@ -367,7 +374,7 @@ pub async fn run<A: Authenticator>(
         // A closed pipe (`… spec | head`) is not an error worth a panic.
         Some(Command::Events) => return print_out(&spec.events_table()),
         Some(Command::Spec) => return print_out(&format!("{}\n", spec.asyncapi_json)),
-        Some(Command::Serve(args)) => args,
+        Some(Command::Serve(args)) => *args,
         None => match Cli::try_parse_from_serve() {
             Ok(args) => args,
             Err(error) => error.exit(),
@@ -399,7 +406,7 @@ impl Cli {
     fn try_parse_from_serve() -> Result<super::config::ServeArgs, clap::Error> {
         use clap::Parser as _;
         match Cli::try_parse_from([binary_name(), "serve".to_owned()])?.command {
-            Some(Command::Serve(args)) => Ok(args),
+            Some(Command::Serve(args)) => Ok(*args),
             _ => unreachable!("`serve` parses as the serve command"),
         }
     }
