@@ -828,6 +828,25 @@ fn panic_message(panic: &(dyn Any + Send)) -> &str {
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn busy_is_idle_once_every_guard_is_dropped() {
+        let busy = Arc::new(Busy::default());
+        busy.idle().await;
+        let (first, second) = (busy.enter(), busy.enter());
+        let waiter = {
+            let busy = busy.clone();
+            tokio::spawn(async move { busy.idle().await })
+        };
+        drop(first);
+        tokio::task::yield_now().await;
+        assert!(!waiter.is_finished(), "one unit of work is still running");
+        drop(second);
+        tokio::time::timeout(std::time::Duration::from_secs(10), waiter)
+            .await
+            .expect("idle once the last guard is dropped")
+            .unwrap();
+    }
+
     #[test]
     fn long_event_names_are_cut() {
         let long = "é".repeat(100);

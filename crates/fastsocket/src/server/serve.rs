@@ -466,6 +466,24 @@ async fn shutdown_signal() {
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn readiness_says_why_not() {
+        let alone = Readiness::default();
+        assert_eq!(alone.not_ready(), None);
+        alone.drain();
+        assert_eq!(alone.not_ready(), Some("draining"));
+        // Nothing listens on port 1: the link stays down.
+        let unreachable = Readiness {
+            draining: Default::default(),
+            redis: Some(RedisLinkView(
+                RedisLink::open("redis://127.0.0.1:1/").unwrap(),
+            )),
+        };
+        assert_eq!(unreachable.not_ready(), Some("redis unavailable"));
+        unreachable.drain();
+        assert_eq!(unreachable.not_ready(), Some("draining"));
+    }
+
     #[test]
     fn cors_origins() {
         assert!(cors_layer(&["http://localhost:5173".into()]).is_ok());
