@@ -6,6 +6,7 @@ mod bench_logs;
 mod browser;
 mod build_rs;
 mod chat_interop;
+mod cluster;
 mod corpus;
 mod differential;
 mod e2e;
@@ -86,6 +87,15 @@ enum Task {
     /// and `jq` on the same generated log (1 GB, `--size-mb N`, `--smoke` ~20 MB). Prints a table of MB/s.
     /// Installs jq with apt-get when missing.
     BenchLogs(bench_logs::BenchLogsArgs),
+    /// Three processes of the e2e arena server on one real `redis-server`, with socket.io-client sockets on
+    /// each (`tests/e2e/node/cluster.mjs`): broadcasts and room emits across nodes, a node killed (its clients
+    /// move to another), Redis restarted (`/readyz` 503 then 200, delivery resumes), a graceful drain on
+    /// SIGTERM. Needs node/npm and redis-server. Prints one line per case and `N passed, N failed`.
+    Cluster(cluster::ClusterArgs),
+    /// A benchmark, not a test: broadcast latency (p50, p99) and throughput of the arena server on one node
+    /// (in-process adapter, Redis adapter) and across two nodes on one `redis-server`, printed as a table.
+    /// `--smoke`: a few messages only. Needs node/npm and redis-server.
+    BenchCluster(cluster::BenchClusterArgs),
 }
 
 fn main() -> ExitCode {
@@ -100,6 +110,8 @@ fn main() -> ExitCode {
         Task::BuildRs => build_rs::run(),
         Task::BenchLogs(args) => bench_logs::run(&args),
         Task::Metrics => metrics::run(),
+        Task::Cluster(args) => cluster::run(&args),
+        Task::BenchCluster(args) => cluster::bench(&args),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

@@ -3,7 +3,8 @@
 //!
 //! What the clients of `tests/e2e/node` and `tests/e2e/python` rely on:
 //!
-//! - `/`: `ping` acknowledges `{pong: seq, at: now}`; `shout` sends `announcement {text, from: socket id}` to
+//! - `/`: `ping` acknowledges `{pong: seq, at: now}` (after [`SLOW_PING`] when `seq` is [`SLOW_PING_SEQ`]: the
+//!   cluster test's in-flight handler during a graceful shutdown); `shout` sends `announcement {text, from: socket id}` to
 //!   the whole lobby, and panics when the text is `panic!` (the client gets `internal`, the server lives on).
 //! - `/tables/{tableId}`: each client joins the room named after its table on connect. `move` acknowledges
 //!   `{accepted: true, reason: null}` and sends `moved` to the table; a king sent to (0,0) is refused with
@@ -20,6 +21,11 @@ use crate::models::{
     SayPayload, ShoutPayload,
 };
 
+/// The `seq` of a ping whose handler takes [`SLOW_PING`] (`cargo xtask cluster` sends it just before SIGTERM).
+pub const SLOW_PING_SEQ: i64 = 999_999;
+/// How long that handler takes.
+pub const SLOW_PING: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// No state: everything the tests need lives in the sockets and their rooms.
 #[derive(Debug, Clone, Default)]
 pub struct Handlers {}
@@ -30,6 +36,10 @@ impl root::RootHandlers for Handlers {
         _ctx: root::RootContext,
         payload: PingPayload,
     ) -> Result<Pong, HandlerError> {
+        if payload.seq == SLOW_PING_SEQ {
+            // tokio's `time` feature comes with the runtime (fastsocket enables it).
+            tokio::time::sleep(SLOW_PING).await;
+        }
         // `chrono` comes without its clock feature: the time is read from the standard library.
         let now = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
         Ok(Pong {

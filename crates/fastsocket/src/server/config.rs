@@ -125,6 +125,37 @@ pub struct ServerConfig {
     /// Where `GET /metrics` is served (`FASTSOCKET_METRICS`, flag `--metrics`: `on`, the default, on the
     /// server's port; `off`; or a listen address such as `127.0.0.1:9100` for a private interface).
     pub metrics: super::MetricsEndpoint,
+    /// The Redis that several processes of this server share rooms and broadcasts through
+    /// (`FASTSOCKET_REDIS_URL`, flag `--redis-url`; none by default: one process, in-memory). Redis ≥ 7 or
+    /// Valkey; RESP3 is switched on whatever the URL says. See [`RedisUrl`].
+    pub redis_url: Option<RedisUrl>,
+    /// The prefix of this server's Redis channels (`FASTSOCKET_REDIS_PREFIX`; by default
+    /// [`default_redis_prefix`](super::default_redis_prefix) of the API's title), so that two APIs on one Redis
+    /// do not hear each other. Every process of one API must use the same.
+    pub redis_prefix: Option<String>,
+}
+
+/// A Redis URL (`redis://[user:password@]host:port[/db]`, `rediss://` for TLS); never shown in logs or `Debug`
+/// output, since it may hold a password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RedisUrl(String);
+
+impl RedisUrl {
+    /// Wraps a URL (checked when the server starts).
+    pub fn new(url: impl Into<String>) -> Self {
+        RedisUrl(url.into())
+    }
+
+    /// The URL itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for RedisUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RedisUrl(***)")
+    }
 }
 
 impl Default for ServerConfig {
@@ -157,6 +188,8 @@ impl Default for ServerConfig {
             content_security_policy: super::CONTENT_SECURITY_POLICY.to_owned(),
             monitor: super::monitor::MonitorConfig::default(),
             metrics: super::MetricsEndpoint::SamePort,
+            redis_url: None,
+            redis_prefix: None,
         }
     }
 }
@@ -257,6 +290,17 @@ pub(crate) struct ServeArgs {
         default_value = "on"
     )]
     metrics: super::MetricsEndpoint,
+    /// A Redis (>= 7) shared by every process of this server: rooms and broadcasts reach all of them.
+    #[arg(
+        long,
+        env = "FASTSOCKET_REDIS_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    redis_url: Option<String>,
+    /// The prefix of this server's Redis channels (default: from the API's title).
+    #[arg(long, env = "FASTSOCKET_REDIS_PREFIX", value_name = "PREFIX")]
+    redis_prefix: Option<String>,
 }
 
 impl ServeArgs {
@@ -295,6 +339,11 @@ impl ServeArgs {
                     .collect(),
             },
             metrics: self.metrics,
+            redis_url: self
+                .redis_url
+                .filter(|url| !url.trim().is_empty())
+                .map(RedisUrl::new),
+            redis_prefix: self.redis_prefix.filter(|p| !p.trim().is_empty()),
             ..ServerConfig::default()
         }
     }
@@ -310,13 +359,13 @@ pub(crate) struct Cli {
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum Command {
     /// Serve the API (the default command).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// List the namespaces and events of the API.
     Events,
     /// Print the AsyncAPI document (JSON).
     Spec,
     /// Read the server's log files (`FASTSOCKET_LOG_DIR`): `logs tail`, `logs stats`.
-    Logs(super::logs::command::LogsArgs),
+    Logs(Box<super::logs::command::LogsArgs>),
     /// Watch a running server live (its monitoring namespace): event rates, errors, latency, connections.
     #[cfg(feature = "monitor-cli")]
     Monitor(super::monitor::cli::MonitorArgs),

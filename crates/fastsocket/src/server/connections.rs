@@ -174,13 +174,15 @@ impl AsyncWrite for Counted {
     }
 }
 
-/// Accepts connections until `stop` resolves, then lets the open HTTP exchanges finish (WebSockets are closed
-/// by the caller through socketioxide) and returns once every connection task has ended.
+/// Accepts connections until `stop` resolves, then runs `drain` while the open connections are still served
+/// (the caller tells the clients, waits for handlers and closes the WebSockets through socketioxide there),
+/// then lets the open HTTP exchanges finish and returns once every connection task has ended.
 pub(crate) async fn serve(
     listener: TcpListener,
     router: Router,
     tally: Arc<Tally>,
     stop: impl Future<Output = ()> + Send,
+    drain: impl Future<Output = ()> + Send,
 ) -> io::Result<()> {
     let limits = tally.limits;
     let mut builder = hyper::server::conn::http1::Builder::new();
@@ -231,7 +233,9 @@ pub(crate) async fn serve(
             let _ = connection.await;
         });
     }
+    // No new connection from here; the open ones are served until `drain` has finished.
     drop(listener);
+    drain.await;
     let _ = closing.send(true);
     drop(closing_rx);
     closing.closed().await;

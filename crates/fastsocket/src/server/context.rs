@@ -6,10 +6,8 @@ use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use socketioxide::extract::SocketRef;
-use socketioxide::operators::BroadcastOperators;
-
 use super::auth::{Principal, Verdicts};
+use super::cluster::{BroadcastOperators, SocketIo, SocketRef};
 use super::error::EmitError;
 use super::observe::{Activity, Observers};
 use crate::Validate;
@@ -255,7 +253,7 @@ impl SeenKeys {
 pub(crate) struct SocketCore<P> {
     pub(crate) socket: SocketRef,
     pub(crate) state: Arc<SocketState<P>>,
-    pub(crate) io: socketioxide::SocketIo,
+    pub(crate) io: SocketIo,
     /// What the emitters of handlers report to.
     pub(crate) observed: Observed,
 }

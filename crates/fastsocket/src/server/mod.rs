@@ -47,8 +47,9 @@
 //! # Configuration and endpoints
 //!
 //! See [`ServerConfig`] (flags > environment > `.env` > defaults) and [`run`] (`serve`, `events`, `spec`,
-//! `logs`).
-//! HTTP: `GET /healthz` (`{"status":"ok"}`), `GET /asyncapi.json` (unless [`ServerConfig::asyncapi_json`] is
+//! `logs`, `monitor`).
+//! HTTP: `GET /healthz` (`{"status":"ok"}`), `GET /readyz` (`200`, or `503` with the reason while draining or
+//! while the Redis link is down), `GET /asyncapi.json` (unless [`ServerConfig::asyncapi_json`] is
 //! off), `GET /metrics` (Prometheus/OpenMetrics text, see [`metrics`]; [`ServerConfig::metrics`]), Socket.IO
 //! at `/socket.io/`, CORS around all of it; Socket.IO requests from a browser page of a foreign
 //! origin are refused (`403`, see [`ServerConfig::check_origin`]). Connections are capped
@@ -61,12 +62,19 @@
 //! `X-Content-Type-Options: nosniff` and [`CONTENT_SECURITY_POLICY`] on every answer. The routes above keep
 //! priority over its files.
 //!
+//! # Scale-out and shutdown
+//!
+//! With [`ServerConfig::redis_url`] several processes share rooms and broadcasts through Redis
+//! ([`ClusterAdapter`]; handlers do not change). On SIGTERM/Ctrl-C the server drains ([`ServerHandle::shutdown`]):
+//! `/readyz` turns 503, clients get [`SHUTDOWN_EVENT`], running handlers finish, then connections close.
+//!
 //! # Not yet
 //!
-//! Multi-argument payloads and acknowledgements (tuples), binary attachments as typed fields, adapters other
-//! than the in-process one (Redis), connection-state recovery.
+//! Multi-argument payloads and acknowledgements (tuples), binary attachments as typed fields, connection-state
+//! recovery.
 
 mod auth;
+mod cluster;
 mod config;
 mod connections;
 mod context;
@@ -87,11 +95,15 @@ pub use auth::{
     AUTH_TOKENS_ENV, AuthError, Authenticator, Credentials, KeyLocation, Principal, Requirement,
     Scheme, SchemeKind, SchemeUse, Secret, Security, TokenList,
 };
+pub use cluster::{
+    BroadcastOperators, ClusterAdapter, ClusterError, ClusterInit, RedisLink, RedisLinkError,
+    SocketIo, SocketRef, default_redis_prefix,
+};
 pub use config::{
     DEFAULT_CORS_ORIGINS, DEFAULT_EVENT_BURST, DEFAULT_EVENTS_PER_SECOND,
     DEFAULT_HEADER_READ_TIMEOUT_SECS, DEFAULT_LOG_FILTER, DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_MAX_DYNAMIC_NAMESPACES, DEFAULT_MAX_IN_FLIGHT,
-    DEFAULT_MAX_MESSAGE_BYTES, LogFormat, QUIET_TARGETS, ServerConfig, init_logging,
+    DEFAULT_MAX_MESSAGE_BYTES, LogFormat, QUIET_TARGETS, RedisUrl, ServerConfig, init_logging,
 };
 pub use context::{Context, Emitter, SEEN_KEYS_PER_SOCKET};
 pub use error::{EmitError, ErrorBody, ErrorCode, ErrorEnvelope, HandlerError};
@@ -99,7 +111,7 @@ pub use metrics::{Metrics, MetricsEndpoint, register_dropped};
 pub use namespace::{App, EXCEPTION_EVENT, NamespaceBuilder};
 pub use observe::{Activity, EventRecord, LogObserver, Observer, Outcome};
 pub use params::{NamespaceParams, decode_param};
-pub use serve::{ServerHandle, run, serve};
+pub use serve::{SHUTDOWN_EVENT, ServerHandle, run, serve};
 pub use spec::{Direction, EventInfo, ServerSpec};
 pub use static_files::CONTENT_SECURITY_POLICY;
 

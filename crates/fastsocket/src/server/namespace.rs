@@ -13,13 +13,12 @@ use std::time::Instant;
 
 use futures_util::FutureExt as _;
 use serde_json::Value;
-use socketioxide::SocketIo;
-use socketioxide::adapter::LocalAdapter;
-use socketioxide::extract::{AckSender, Event, SocketRef, TryData};
+use socketioxide::extract::{AckSender, Event, TryData};
 use socketioxide::handler::{ConnectHandler as _, FromMessageParts};
 use socketioxide::socket::{DisconnectReason, Socket};
 
 use super::auth::{Denied, DynAuthenticator, Handshake, Scheme, Security, Verdicts};
+use super::cluster::{ClusterAdapter, ClusterInit, SocketIo, SocketRef};
 use super::context::{Context, Emitter, Observed, SocketCore, SocketState};
 use super::error::{ErrorCode, HandlerError};
 pub(crate) use super::limits::Limits;
@@ -56,6 +55,47 @@ struct AppInner {
     schemes: std::sync::Mutex<Vec<Scheme>>,
     /// Who is told what happens (the log first); emitters hold it too.
     observers: Arc<Observers>,
+    /// The inbound events being handled, across every socket (a graceful shutdown waits for them).
+    busy: Busy,
+    /// The Redis subscriptions of the static namespaces registered, for [`serve`](super::serve) to await.
+    pending: std::sync::Mutex<Vec<ClusterInit>>,
+}
+
+/// A count of work in progress that can be waited on until it is zero.
+#[derive(Default)]
+pub(crate) struct Busy {
+    count: std::sync::atomic::AtomicUsize,
+    idle: tokio::sync::Notify,
+}
+
+/// One unit of [`Busy`] work, ended when dropped.
+pub(crate) struct BusyGuard<'a>(&'a Busy);
+
+impl Busy {
+    pub(crate) fn enter(&self) -> BusyGuard<'_> {
+        self.count.fetch_add(1, Ordering::AcqRel);
+        BusyGuard(self)
+    }
+
+    /// Returns once nothing is in progress.
+    pub(crate) async fn idle(&self) {
+        loop {
+            // Created before the check: a `notify_waiters` after the check still wakes it.
+            let idle = self.idle.notified();
+            if self.count.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            idle.await;
+        }
+    }
+}
+
+impl Drop for BusyGuard<'_> {
+    fn drop(&mut self) {
+        if self.0.count.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
 }
 
 impl App {
@@ -78,6 +118,8 @@ impl App {
                     observers.add(Arc::new(LogObserver));
                     Arc::new(observers)
                 },
+                busy: Busy::default(),
+                pending: std::sync::Mutex::new(Vec::new()),
             }),
         }
     }
@@ -90,6 +132,32 @@ impl App {
 
     pub(crate) fn observers(&self) -> &Observers {
         &self.inner.observers
+    }
+
+    /// The inbound events being handled.
+    pub(crate) fn busy(&self) -> &Busy {
+        &self.inner.busy
+    }
+
+    /// Records the adapter initialisation of a namespace registered outside [`App::namespace`] (the monitor's),
+    /// for [`serve`](super::serve) to await with the others.
+    pub(crate) fn add_pending(&self, init: ClusterInit) {
+        self.inner
+            .pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(init);
+    }
+
+    /// The adapter initialisations of the namespaces registered so far (taken: each is awaited once).
+    pub(crate) fn take_pending(&self) -> Vec<ClusterInit> {
+        std::mem::take(
+            &mut *self
+                .inner
+                .pending
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
     }
 
     /// Starts the registration of a namespace. `path` may hold `{param}` segments (a dynamic namespace: every
@@ -334,7 +402,14 @@ impl<P: NamespaceParams> NamespaceBuilder<P> {
                 panic!("cannot register the namespace `{path}`: {error}");
             }
         } else {
-            io.ns(path, handler);
+            let init = io.ns(path, handler);
+            shared
+                .app
+                .inner
+                .pending
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(init);
         }
     }
 }
@@ -368,11 +443,11 @@ struct Inbound {
     wants_ack: bool,
 }
 
-impl FromMessageParts<LocalAdapter> for Inbound {
+impl FromMessageParts<ClusterAdapter> for Inbound {
     type Error = Infallible;
 
     fn from_message_parts(
-        _: &Arc<Socket<LocalAdapter>>,
+        _: &Arc<Socket<ClusterAdapter>>,
         value: &mut socketioxide::handler::Value,
         ack_id: &Option<i64>,
     ) -> Result<Self, Infallible> {
@@ -507,7 +582,7 @@ impl<P: NamespaceParams> Shared<P> {
                       Event(event): Event,
                       inbound: Inbound,
                       TryData(data): TryData<Value>,
-                      ack: AckSender| {
+                      ack: AckSender<ClusterAdapter>| {
                     let shared = shared.clone();
                     let state = state.clone();
                     let limits = limits.clone();
@@ -621,9 +696,10 @@ impl<P: NamespaceParams> Shared<P> {
         event: String,
         inbound: Inbound,
         data: Result<Value, String>,
-        ack: AckSender,
+        ack: AckSender<ClusterAdapter>,
     ) {
         let started = Instant::now();
+        let _busy = self.app.busy().enter();
         core.state.ready.wait().await;
         let socket = core.socket.clone();
         let state = core.state.clone();
@@ -784,6 +860,25 @@ fn panic_message(panic: &(dyn Any + Send)) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn busy_is_idle_once_every_guard_is_dropped() {
+        let busy = Arc::new(Busy::default());
+        busy.idle().await;
+        let (first, second) = (busy.enter(), busy.enter());
+        let waiter = {
+            let busy = busy.clone();
+            tokio::spawn(async move { busy.idle().await })
+        };
+        drop(first);
+        tokio::task::yield_now().await;
+        assert!(!waiter.is_finished(), "one unit of work is still running");
+        drop(second);
+        tokio::time::timeout(std::time::Duration::from_secs(10), waiter)
+            .await
+            .expect("idle once the last guard is dropped")
+            .unwrap();
+    }
 
     #[test]
     fn long_event_names_are_cut() {

@@ -11,13 +11,14 @@ use axum::http::{HeaderValue, Method, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use clap::{CommandFactory as _, FromArgMatches as _};
-use socketioxide::{ParserConfig, SocketIo};
+use socketioxide::ParserConfig;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tower_http::cors::{AllowHeaders, AllowOrigin, Any, CorsLayer};
 use tower_http::trace::TraceLayer;
 
 use super::auth::Authenticator;
+use super::cluster::{Cluster, ClusterAdapter, RedisLink, SocketIo, default_redis_prefix};
 use super::config::{Cli, Command, ServerConfig};
 use super::connections::{self, ConnectionLimits};
 use super::metrics::{Metrics, MetricsEndpoint};
@@ -38,6 +39,52 @@ pub struct ServerHandle {
     _monitor: Option<super::monitor::MonitorTask>,
     /// The separate metrics listener: its address, and its stop (dropped with the handle).
     metrics: Option<(SocketAddr, oneshot::Sender<()>)>,
+    readiness: Arc<Readiness>,
+}
+
+/// The event every client is sent when its server begins a graceful shutdown, before its connection is
+/// closed: the generated client reconnects at once (to another node behind the load balancer) instead of
+/// waiting for its reconnection backoff. No payload.
+pub const SHUTDOWN_EVENT: &str = "server_shutdown";
+
+/// What `GET /readyz` answers from: draining, and the Redis link when there is one.
+#[derive(Debug, Default)]
+pub(crate) struct Readiness {
+    draining: std::sync::atomic::AtomicBool,
+    redis: Option<RedisLinkView>,
+}
+
+/// The Redis link, for readiness only.
+struct RedisLinkView(RedisLink);
+
+impl std::fmt::Debug for RedisLinkView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisLink")
+            .field("connected", &self.0.is_connected())
+            .finish()
+    }
+}
+
+impl Readiness {
+    fn drain(&self) {
+        self.draining
+            .store(true, std::sync::atomic::Ordering::Release);
+    }
+
+    /// `None` when ready, else why not.
+    fn not_ready(&self) -> Option<&'static str> {
+        if self.draining.load(std::sync::atomic::Ordering::Acquire) {
+            Some("draining")
+        } else if self
+            .redis
+            .as_ref()
+            .is_some_and(|link| !link.0.is_connected())
+        {
+            Some("redis unavailable")
+        } else {
+            None
+        }
+    }
 }
 
 impl ServerHandle {
@@ -56,10 +103,12 @@ impl ServerHandle {
         self.metrics.as_ref().map(|(addr, _)| *addr)
     }
 
-    /// Stops accepting connections, disconnects every client (their disconnect handlers run with reason
-    /// `ClosingServer`) and waits for the server to finish, at most the configured shutdown timeout (then the
-    /// remaining connections are dropped).
+    /// Drains the server: `/readyz` answers 503 at once, no new connection is accepted, every client is sent
+    /// [`SHUTDOWN_EVENT`], the inbound events being handled finish (at most half the shutdown timeout), then
+    /// every client is disconnected (their disconnect handlers run with reason `ClosingServer`). Waits for the
+    /// server to finish, at most the configured shutdown timeout (then the remaining connections are dropped).
     pub async fn shutdown(mut self) -> io::Result<()> {
+        self.readiness.drain();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -103,7 +152,21 @@ pub async fn serve<A: Authenticator>(
         .max_incoming_binary_buf_size(transport_limit)
         .max_incoming_binaries(MAX_ATTACHMENTS)
         .packet_completion_timeout(PACKET_COMPLETION_TIMEOUT);
-    let (io_layer, io) = SocketIo::builder()
+    let cluster = match &config.redis_url {
+        None => None,
+        Some(url) => {
+            let prefix = config
+                .redis_prefix
+                .clone()
+                .unwrap_or_else(|| default_redis_prefix(spec.title));
+            Some(
+                Cluster::open(url.expose(), &prefix)
+                    .map_err(|message| io::Error::new(io::ErrorKind::InvalidInput, message))?,
+            )
+        }
+    };
+    let (io_layer, io) = socketioxide::SocketIo::builder()
+        .with_adapter::<ClusterAdapter>(cluster.as_ref().map(Cluster::adapter_state))
         .with_parser(parser)
         .ping_interval(config.ping_interval)
         .ping_timeout(config.ping_timeout)
@@ -132,8 +195,20 @@ pub async fn serve<A: Authenticator>(
     let metrics = (config.metrics != MetricsEndpoint::Off)
         .then(|| Metrics::install(&app, tally.clone(), config.max_connections));
     super::metrics::register_dropped("log", super::logs::dropped_records);
+    // The static namespaces' Redis subscriptions (at once without Redis; while Redis is unreachable they are
+    // recorded and made on reconnection, so this never waits for Redis to come up).
+    for init in app.take_pending() {
+        init.await;
+    }
+    let readiness = Arc::new(Readiness {
+        draining: Default::default(),
+        redis: cluster.as_ref().map(|c| RedisLinkView(c.link.clone())),
+    });
 
-    let mut api = Router::new().route("/healthz", get(healthz));
+    let ready = readiness.clone();
+    let mut api = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(move || readyz(ready.clone())));
     if let (Some(metrics), MetricsEndpoint::SamePort) = (&metrics, config.metrics) {
         let metrics = metrics.clone();
         api = api.route("/metrics", get(move || metrics.clone().respond()));
@@ -178,11 +253,22 @@ pub async fn serve<A: Authenticator>(
         _ => None,
     };
     let closing = io.clone();
-    let task = tokio::spawn(connections::serve(listener, router, tally, async move {
-        // A sent signal and a dropped handle both stop the server.
-        let _ = stopped.await;
-        closing.close().await;
-    }));
+    let draining = readiness.clone();
+    let drain_bound = config.shutdown_timeout / 2;
+    let task = tokio::spawn(connections::serve(
+        listener,
+        router,
+        tally,
+        async move {
+            // A sent signal and a dropped handle both stop the server.
+            let _ = stopped.await;
+            draining.drain();
+        },
+        async move {
+            drain(&closing, &app, drain_bound).await;
+            closing.close().await;
+        },
+    ));
     tracing::info!(
         target: "fastsocket",
         %addr,
@@ -202,6 +288,7 @@ pub async fn serve<A: Authenticator>(
             shutdown_timeout: config.shutdown_timeout,
             _monitor: monitor,
             metrics,
+            readiness,
         },
     ))
 }
@@ -249,6 +336,36 @@ fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Spa
 
 async fn healthz() -> impl IntoResponse {
     axum::Json(serde_json::json!({"status": "ok"}))
+}
+
+/// `200 {"status":"ready"}`, or `503 {"status":"unavailable","reason":…}` while draining or while the Redis
+/// link is down (the node still serves its own clients then: it is alive, `/healthz`, but should not get new
+/// ones).
+async fn readyz(readiness: Arc<Readiness>) -> axum::response::Response {
+    match readiness.not_ready() {
+        None => axum::Json(serde_json::json!({"status": "ready"})).into_response(),
+        Some(reason) => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({"status": "unavailable", "reason": reason})),
+        )
+            .into_response(),
+    }
+}
+
+/// Tells every client of this node that it is going away ([`SHUTDOWN_EVENT`]; this node's clients only, never
+/// through Redis), then waits for the inbound events being handled, at most `bound`.
+async fn drain(io: &SocketIo, app: &App, bound: std::time::Duration) {
+    for namespace in io.nsps() {
+        if let Err(error) = namespace.local().emit(SHUTDOWN_EVENT, &()).await {
+            tracing::debug!(target: "fastsocket", %error, "could not tell every client of the shutdown");
+        }
+    }
+    if tokio::time::timeout(bound, app.busy().idle())
+        .await
+        .is_err()
+    {
+        tracing::warn!(target: "fastsocket", "shutdown: handlers still running after the drain bound are cut off");
+    }
 }
 
 /// CORS for the HTTP routes and Socket.IO's long-polling requests (browsers start with polling): the listed
@@ -314,11 +431,11 @@ pub async fn run<A: Authenticator>(
             if let Some(remote) = super::logs::command::remote_tail(&args) {
                 return super::monitor::cli::run_remote_tail(remote).await;
             }
-            return super::logs::command::run(args);
+            return super::logs::command::run(*args);
         }
         #[cfg(feature = "monitor-cli")]
         Some(Command::Monitor(args)) => return super::monitor::cli::run(args).await,
-        Some(Command::Serve(args)) => args,
+        Some(Command::Serve(args)) => *args,
         None => match Cli::try_parse_from_serve() {
             Ok(args) => args,
             Err(error) => error.exit(),
@@ -364,7 +481,7 @@ impl Cli {
     fn try_parse_from_serve() -> Result<super::config::ServeArgs, clap::Error> {
         use clap::Parser as _;
         match Cli::try_parse_from([binary_name(), "serve".to_owned()])?.command {
-            Some(Command::Serve(args)) => Ok(args),
+            Some(Command::Serve(args)) => Ok(*args),
             _ => unreachable!("`serve` parses as the serve command"),
         }
     }
@@ -423,6 +540,24 @@ async fn shutdown_signal() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn readiness_says_why_not() {
+        let alone = Readiness::default();
+        assert_eq!(alone.not_ready(), None);
+        alone.drain();
+        assert_eq!(alone.not_ready(), Some("draining"));
+        // Nothing listens on port 1: the link stays down.
+        let unreachable = Readiness {
+            draining: Default::default(),
+            redis: Some(RedisLinkView(
+                RedisLink::open("redis://127.0.0.1:1/").unwrap(),
+            )),
+        };
+        assert_eq!(unreachable.not_ready(), Some("redis unavailable"));
+        unreachable.drain();
+        assert_eq!(unreachable.not_ready(), Some("draining"));
+    }
 
     #[test]
     fn cors_origins() {

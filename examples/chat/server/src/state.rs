@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
-use fastsocket::server::socketioxide::extract::SocketRef;
+use fastsocket::server::SocketRef;
 
 use crate::models::{ChatMessage, RoomId, SendMessageAck, User, UserId, UserRole};
 

@@ -134,7 +134,7 @@ fn parse(dir: &Path, args: &[&str]) -> command::LogsArgs {
         .into_iter()
         .chain(args.iter().copied());
     match Cli::try_parse_from(argv).unwrap().command {
-        Some(Command::Logs(args)) => args,
+        Some(Command::Logs(args)) => *args,
         other => panic!("logs expected, got {other:?}"),
     }
 }
@@ -286,7 +286,7 @@ fn no_folder_and_bad_filters_are_usage_errors() {
         panic!("logs expected");
     };
     assert!(matches!(
-        command::run_to(args, &mut Vec::new(), false, &|| true),
+        command::run_to(*args, &mut Vec::new(), false, &|| true),
         Err(Failure::Usage(_))
     ));
     let dir = known_folder();

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use socketioxide::extract::SocketRef;
+use crate::server::cluster::SocketRef;
 use socketioxide::{SendError, SocketError};
 use tokio::sync::{Notify, broadcast};
 

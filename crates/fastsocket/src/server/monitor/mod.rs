@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
-use socketioxide::extract::{SocketRef, TryData};
+use socketioxide::extract::TryData;
 use socketioxide::handler::ConnectHandler as _;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
@@ -36,6 +36,7 @@ use self::protocol::{
 };
 use self::stats::Stats;
 use super::auth::{Handshake, constant_time_eq};
+use super::cluster::SocketRef;
 use super::error::EmitError;
 use super::namespace::App;
 use super::observe::{Activity, Observer, Outcome};
@@ -359,7 +360,7 @@ pub(crate) fn install(app: &App, config: &MonitorConfig) -> io::Result<Option<Mo
             }
         }
     };
-    app.io().ns(config.namespace.clone(), connected.with(admit));
+    app.add_pending(app.io().ns(config.namespace.clone(), connected.with(admit)));
 
     let io = app.io().clone();
     let namespace = config.namespace.clone();
