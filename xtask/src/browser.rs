@@ -5,9 +5,10 @@
 //! invalid messages without sending, history pages back to the beginning, rooms are joined and left, an operator
 //! kicks a user; the generated dashboard at `/dashboard` sends with its forms and shows its feeds, and `/admin`
 //! refuses a page without a token; the live monitor at `/monitor` refuses a wrong token and its charts move under
-//! chat traffic (`FASTSOCKET_MONITOR_TOKENS` set); axe-core finds no serious or critical violations (light and dark) and nothing
-//! scrolls sideways at 390 px. Screenshots of the design (light, dark, 390 px) go to
-//! `target/browser-artifacts/screenshots/`, screenshots of failed cases to `target/browser-artifacts/`.
+//! chat traffic (`FASTSOCKET_MONITOR_TOKENS` set); axe-core finds no serious or critical violations (light and
+//! dark) and nothing scrolls sideways at 390 px. Screenshots of the design (light, dark, 390 px; the monitor light
+//! and dark) go to `target/browser-artifacts/screenshots/`, screenshots of failed cases to
+//! `target/browser-artifacts/`.
 
 use std::fs;
 use std::net::SocketAddr;

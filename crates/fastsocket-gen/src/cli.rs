@@ -575,7 +575,47 @@ fn write_and_report(
         summary.kept.len(),
         out.display()
     );
+    // `package.json` is the user's once written: name the packages newer generated code imports that it lacks.
+    if summary.kept.iter().any(|p| p == "package.json")
+        && let Some(file) = output.files.iter().find(|f| f.path == "package.json")
+        && let Ok(current) = std::fs::read_to_string(out.join("package.json"))
+    {
+        for (name, version) in missing_packages(&current, &file.contents) {
+            eprintln!(
+                "note: package.json (yours) lacks `{name}`, which the generated code imports: npm install {name}@{version}"
+            );
+        }
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The dependencies (`dependencies`, `devDependencies`) of the `generated` manifest that the `current` one lacks,
+/// with the generated version; none when either is not a JSON object.
+fn missing_packages(current: &str, generated: &str) -> Vec<(String, String)> {
+    let (Ok(current), Ok(generated)) = (
+        serde_json::from_str::<serde_json::Value>(current),
+        serde_json::from_str::<serde_json::Value>(generated),
+    ) else {
+        return Vec::new();
+    };
+    let mut missing = Vec::new();
+    for section in ["dependencies", "devDependencies"] {
+        let Some(wanted) = generated[section].as_object() else {
+            continue;
+        };
+        for (name, version) in wanted {
+            let has = ["dependencies", "devDependencies"]
+                .iter()
+                .any(|s| current[*s].get(name).is_some());
+            if !has {
+                missing.push((
+                    name.clone(),
+                    version.as_str().unwrap_or("latest").to_owned(),
+                ));
+            }
+        }
+    }
+    missing
 }
 
 fn validate(spec: &str, format: Format, load: &LoadArgs) -> anyhow::Result<ExitCode> {
@@ -672,6 +712,18 @@ fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn missing_packages_of_a_kept_manifest() {
+        let current = r#"{"dependencies": {"vue": "3.5.45"}, "devDependencies": {"vite": "8"}}"#;
+        let generated = r#"{"dependencies": {"vue": "3.5.45", "uplot": "1.6.32"}, "devDependencies": {"vite": "8"}}"#;
+        assert_eq!(
+            super::missing_packages(current, generated),
+            [("uplot".to_owned(), "1.6.32".to_owned())]
+        );
+        assert!(super::missing_packages("not json", generated).is_empty());
+        assert!(super::missing_packages(generated, generated).is_empty());
+    }
+
     use super::*;
     use clap::CommandFactory;
 

@@ -356,6 +356,8 @@ pub(crate) struct Cli {
     pub(crate) command: Option<Command>,
 }
 
+// Parsed once per process: the size of the `serve` flags does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum Command {
     /// Serve the API (the default command).
