@@ -11,6 +11,8 @@ mod e2e;
 mod e2e_security;
 mod emit_rust;
 mod examples;
+mod fuzz;
+mod soak;
 mod vue;
 
 use std::path::{Path, PathBuf};
@@ -74,6 +76,14 @@ enum Task {
     /// changes, and not when nothing changed (reads `cargo build -v`). Prints one line per step and
     /// `N passed, N failed`.
     BuildRs,
+    /// Run the cargo-fuzz targets of `fuzz/` (loader and `$ref` resolver, IR, Rust emitter, Vue emitter), seeded
+    /// from `specs/` and `tests/hostile/`, one after the other; prints a table of executions and fails on a crash.
+    /// Needs cargo-fuzz (`cargo install cargo-fuzz --locked`); runs on stable Rust through `RUSTC_BOOTSTRAP=1`.
+    Fuzz(fuzz::FuzzArgs),
+    /// Soak the checked-in chat server: minutes of valid, invalid, oversize and malformed Socket.IO/Engine.IO
+    /// traffic, binary attachments, connection floods and abrupt disconnects (`tests/e2e/node/soak.mjs`) while a
+    /// probe client checks every answer; prints a table (memory before/after included) and `N passed, N failed`.
+    Soak(soak::SoakArgs),
 }
 
 fn main() -> ExitCode {
@@ -86,6 +96,8 @@ fn main() -> ExitCode {
         Task::ChatInterop(args) => chat_interop::run(&args),
         Task::Browser(args) => browser::run(&args),
         Task::BuildRs => build_rs::run(),
+        Task::Fuzz(args) => fuzz::run(&args),
+        Task::Soak(args) => soak::run(&args),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,
