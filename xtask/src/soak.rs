@@ -20,8 +20,8 @@ use std::io::{BufRead as _, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail, ensure};
@@ -153,7 +153,11 @@ pub fn run(args: &SoakArgs) -> anyhow::Result<bool> {
         e2e::http_get(addr, "/healthz")
             .context("GET /healthz")
             .and_then(|r| {
-                ensure!(r.starts_with("HTTP/1.1 200"), "{}", r.lines().next().unwrap_or_default());
+                ensure!(
+                    r.starts_with("HTTP/1.1 200"),
+                    "{}",
+                    r.lines().next().unwrap_or_default()
+                );
                 Ok(())
             }),
     );
@@ -173,7 +177,10 @@ pub fn run(args: &SoakArgs) -> anyhow::Result<bool> {
             Ok(())
         }),
     );
-    tally.check("server: no panic in its log", e2e::check_log(&log_path, None));
+    tally.check(
+        "server: no panic in its log",
+        e2e::check_log(&log_path, None),
+    );
 
     print_table(&probe, &load, [baseline, peak, left_at, after], load_time);
     println!(
@@ -266,7 +273,12 @@ fn mix_ran(load: &Value) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_table(probe: &Value, load: &Value, [baseline, peak, left, after]: [u64; 4], load_time: Duration) {
+fn print_table(
+    probe: &Value,
+    load: &Value,
+    [baseline, peak, left, after]: [u64; 4],
+    load_time: Duration,
+) {
     let mib = |kb: u64| format!("{:.1} MiB", kb as f64 / 1024.0);
     let per_s = |n: u64| format!("{n} ({:.0}/s)", n as f64 / load_time.as_secs_f64());
     let sum = |prefix: &str| -> u64 {
@@ -288,15 +300,39 @@ fn print_table(probe: &Value, load: &Value, [baseline, peak, left, after]: [u64;
             "  cut with their connection (on purpose or by a limit)",
             count(load, "requests.cut").to_string(),
         ),
-        ("  lost (live connection, no answer)", sum("fail.lost.").to_string()),
+        (
+            "  lost (live connection, no answer)",
+            sum("fail.lost.").to_string(),
+        ),
         ("  undocumented answers", sum("fail.answer.").to_string()),
-        ("answers: validation_failed", count(load, "envelope.validation_failed").to_string()),
-        ("answers: payload_too_large", count(load, "envelope.payload_too_large").to_string()),
-        ("answers: unknown_event", count(load, "envelope.unknown_event").to_string()),
-        ("answers: rate_limited", count(load, "envelope.rate_limited").to_string()),
-        ("`exception` events (all enveloped)", count(load, "exceptions").to_string()),
-        ("Socket.IO connects (load)", count(load, "connects").to_string()),
-        ("connections cut abruptly mid-request", count(load, "abrupt").to_string()),
+        (
+            "answers: validation_failed",
+            count(load, "envelope.validation_failed").to_string(),
+        ),
+        (
+            "answers: payload_too_large",
+            count(load, "envelope.payload_too_large").to_string(),
+        ),
+        (
+            "answers: unknown_event",
+            count(load, "envelope.unknown_event").to_string(),
+        ),
+        (
+            "answers: rate_limited",
+            count(load, "envelope.rate_limited").to_string(),
+        ),
+        (
+            "`exception` events (all enveloped)",
+            count(load, "exceptions").to_string(),
+        ),
+        (
+            "Socket.IO connects (load)",
+            count(load, "connects").to_string(),
+        ),
+        (
+            "connections cut abruptly mid-request",
+            count(load, "abrupt").to_string(),
+        ),
         (
             "messages beyond the transport limit: connection closed",
             format!(
@@ -305,9 +341,22 @@ fn print_table(probe: &Value, load: &Value, [baseline, peak, left, after]: [u64;
                 count(load, "transport_limit.sent")
             ),
         ),
-        ("raw WebSocket malformed frames sent", sum("raw.sent.").to_string()),
-        ("  of which the server closed the connection", count(load, "raw.closed_by_server").to_string()),
-        ("  raw acks / exceptions (all documented)", format!("{} / {}", count(load, "raw.acks"), count(load, "raw.exceptions"))),
+        (
+            "raw WebSocket malformed frames sent",
+            sum("raw.sent.").to_string(),
+        ),
+        (
+            "  of which the server closed the connection",
+            count(load, "raw.closed_by_server").to_string(),
+        ),
+        (
+            "  raw acks / exceptions (all documented)",
+            format!(
+                "{} / {}",
+                count(load, "raw.acks"),
+                count(load, "raw.exceptions")
+            ),
+        ),
         ("raw long-polling requests", sum("polling.").to_string()),
         (
             "silent TCP connections (floods)",
@@ -346,7 +395,11 @@ fn print_table(probe: &Value, load: &Value, [baseline, peak, left, after]: [u64;
         ("server RSS: when the load left", mib(left)),
         (
             "server RSS: after settling",
-            format!("{} ({:.2} x baseline)", mib(after), after as f64 / baseline.max(1) as f64),
+            format!(
+                "{} ({:.2} x baseline)",
+                mib(after),
+                after as f64 / baseline.max(1) as f64
+            ),
         ),
     ];
     let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);

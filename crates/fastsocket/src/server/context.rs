@@ -102,7 +102,10 @@ impl Emitter {
 /// state is not the sender's failure (the soak found a valid `send_message` answered `internal` because another
 /// member of the room had just dropped its connection). What fails for everyone (serialisation, the adapter)
 /// is still an error.
-fn group_sent(event: &str, sent: Result<(), socketioxide::BroadcastError>) -> Result<(), EmitError> {
+fn group_sent(
+    event: &str,
+    sent: Result<(), socketioxide::BroadcastError>,
+) -> Result<(), EmitError> {
     match sent {
         Ok(()) => Ok(()),
         Err(socketioxide::BroadcastError::Socket(missed)) => {
@@ -402,10 +405,16 @@ mod tests {
     fn members_gone_during_a_group_send_are_not_the_senders_failure() {
         use socketioxide::{BroadcastError, SocketError};
         assert_eq!(group_sent("message", Ok(())), Ok(()));
-        let missed = BroadcastError::Socket(vec![SocketError::Closed, SocketError::InternalChannelFull]);
+        let missed =
+            BroadcastError::Socket(vec![SocketError::Closed, SocketError::InternalChannelFull]);
         assert_eq!(group_sent("message", Err(missed)), Ok(()));
-        let adapter = BroadcastError::Adapter(socketioxide::AdapterError(Box::new(std::io::Error::other("down"))));
-        assert!(matches!(group_sent("message", Err(adapter)), Err(EmitError::Socket(_))));
+        let adapter = BroadcastError::Adapter(socketioxide::AdapterError(Box::new(
+            std::io::Error::other("down"),
+        )));
+        assert!(matches!(
+            group_sent("message", Err(adapter)),
+            Err(EmitError::Socket(_))
+        ));
     }
 
     #[tokio::test]
