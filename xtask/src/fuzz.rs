@@ -32,13 +32,13 @@ const MULTI_FILE: [&str; 4] = [
     "schemas/common.yaml",
     "schemas/user.json",
 ];
-/// Seconds per target of `--smoke` (a debug build).
+/// Seconds per target of `--smoke`.
 const SMOKE_SECONDS: u64 = 25;
 
 /// Arguments of `cargo xtask fuzz`.
 #[derive(Debug, Args)]
 pub struct FuzzArgs {
-    /// The CI run: each target for 25 s, built without optimisations (a faster build from nothing).
+    /// The CI run: each target for 25 s.
     #[arg(long, conflicts_with = "seconds")]
     smoke: bool,
     /// Seconds per target.
@@ -85,17 +85,10 @@ pub fn run(args: &FuzzArgs) -> anyhow::Result<bool> {
         .map(PathBuf::from)
         .unwrap_or_else(|| repo.join("target"));
 
-    // The smoke run builds without optimisations: CI builds the fuzz workspace from nothing, and an optimised
-    // build (one codegen unit per crate, as cargo-fuzz sets) costs minutes more than 25 s of fuzzing gains.
-    let profile: &[&str] = if args.smoke { &["--dev"] } else { &[] };
-    println!(
-        "== build the fuzz targets (fuzz/, RUSTC_BOOTSTRAP=1, AddressSanitizer, {})",
-        if args.smoke { "debug" } else { "release" }
-    );
+    println!("== build the fuzz targets (fuzz/, RUSTC_BOOTSTRAP=1, AddressSanitizer)");
     let started = Instant::now();
     let status = cargo_fuzz(&repo, &target_dir)
         .arg("build")
-        .args(profile)
         .args(["--target-dir"])
         .arg(&target_dir)
         .status()
@@ -117,7 +110,6 @@ pub fn run(args: &FuzzArgs) -> anyhow::Result<bool> {
         outcomes.push(run_target(
             &repo,
             &target_dir,
-            profile,
             target,
             (&corpus, &artifacts),
             seconds,
@@ -161,16 +153,13 @@ fn cargo_fuzz(repo: &Path, target_dir: &Path) -> Command {
 fn run_target(
     repo: &Path,
     target_dir: &Path,
-    profile: &[&str],
     target: &'static str,
     (corpus, artifacts): (&Path, &Path),
     seconds: u64,
 ) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let output = cargo_fuzz(repo, target_dir)
-        .arg("run")
-        .args(profile)
-        .arg("--target-dir")
+        .args(["run", "--target-dir"])
         .arg(target_dir)
         .arg(target)
         .arg(corpus)
@@ -208,10 +197,9 @@ fn run_target(
         });
         Some(match artifact {
             Some(a) => {
-                let dev = profile.join(" ");
                 eprintln!(
-                    "replay: RUSTC_BOOTSTRAP=1 cargo fuzz run {dev} {target} {a}\n\
-                     minimise: RUSTC_BOOTSTRAP=1 cargo fuzz tmin {dev} {target} {a}"
+                    "replay: RUSTC_BOOTSTRAP=1 cargo fuzz run {target} {a}\n\
+                     minimise: RUSTC_BOOTSTRAP=1 cargo fuzz tmin {target} {a}"
                 );
                 format!("CRASH {a}")
             }

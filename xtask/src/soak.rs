@@ -17,7 +17,6 @@
 
 use std::fs;
 use std::io::{BufRead as _, BufReader};
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -85,25 +84,21 @@ pub fn run(args: &SoakArgs) -> anyhow::Result<bool> {
     let node = e2e::prepare_node(&repo)?;
 
     println!("== serve");
-    let port = e2e::free_port()?;
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let log_path = work.join("server.log");
-    let server = Server::start(
+    let limits = [
+        ("--max-message-bytes", MAX_MESSAGE_BYTES),
+        ("--header-read-timeout", HEADER_READ_TIMEOUT),
+        ("--max-connections-per-ip", PER_IP),
+    ]
+    .map(|(flag, value)| [flag.to_owned(), value.to_string()]);
+    let (server, addr) = Server::serve_on_loopback(
         &binary,
         &crate_dir,
-        &[
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-            "--max-message-bytes",
-            &MAX_MESSAGE_BYTES.to_string(),
-            "--header-read-timeout",
-            &HEADER_READ_TIMEOUT.to_string(),
-            "--max-connections-per-ip",
-            &PER_IP.to_string(),
-        ],
+        &limits
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
         &[
             ("FASTSOCKET_AUTH_TOKENS", "soak-operator-token".to_owned()),
             // One line per event would be a flood of its own: warnings and errors only.
@@ -170,13 +165,7 @@ pub fn run(args: &SoakArgs) -> anyhow::Result<bool> {
             Err(anyhow::anyhow!("{after} KiB > {limit} KiB"))
         },
     );
-    tally.check(
-        "server: stops cleanly on SIGTERM",
-        server.stop().and_then(|status| {
-            ensure!(status.success(), "exit status {status}");
-            Ok(())
-        }),
-    );
+    tally.check("server: stops cleanly on SIGTERM", server.stop_cleanly());
     tally.check(
         "server: no panic in its log",
         e2e::check_log(&log_path, None),
@@ -281,17 +270,7 @@ fn print_table(
 ) {
     let mib = |kb: u64| format!("{:.1} MiB", kb as f64 / 1024.0);
     let per_s = |n: u64| format!("{n} ({:.0}/s)", n as f64 / load_time.as_secs_f64());
-    let sum = |prefix: &str| -> u64 {
-        load["counts"]
-            .as_object()
-            .map(|c| {
-                c.iter()
-                    .filter(|(k, _)| k.starts_with(prefix))
-                    .filter_map(|(_, v)| v.as_u64())
-                    .sum()
-            })
-            .unwrap_or(0)
-    };
+    let sum = |prefix: &str| sum_counts(load, prefix);
     let rows: Vec<(&str, String)> = vec![
         ("load time", format!("{:.0} s", load_time.as_secs_f64())),
         ("acknowledged requests sent", per_s(count(load, "requests"))),
@@ -380,7 +359,7 @@ fn print_table(
             format!(
                 "{} of {}",
                 count(probe, "probe.ok"),
-                count(probe, "probe.ok") + failures_count(probe)
+                count(probe, "probe.ok") + sum_counts(probe, "fail.")
             ),
         ),
         (
@@ -411,12 +390,13 @@ fn print_table(
     println!();
 }
 
-fn failures_count(summary: &Value) -> u64 {
+/// The sum of a summary's counts whose names start with `prefix`.
+fn sum_counts(summary: &Value, prefix: &str) -> u64 {
     summary["counts"]
         .as_object()
         .map(|c| {
             c.iter()
-                .filter(|(k, _)| k.starts_with("fail."))
+                .filter(|(k, _)| k.starts_with(prefix))
                 .filter_map(|(_, v)| v.as_u64())
                 .sum()
         })
