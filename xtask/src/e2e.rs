@@ -413,6 +413,23 @@ impl Server {
         Ok(Server { child: Some(child) })
     }
 
+    /// `binary serve --host 127.0.0.1 --port P ARGS` on a free port P (see [`Server::start`]); the server and its
+    /// address.
+    pub(crate) fn serve_on_loopback(
+        binary: &Path,
+        crate_dir: &Path,
+        args: &[&str],
+        env: &[(&str, String)],
+        log: &Path,
+    ) -> anyhow::Result<(Server, SocketAddr)> {
+        let port = free_port()?;
+        let port_arg = port.to_string();
+        let mut all = vec!["serve", "--host", "127.0.0.1", "--port", &port_arg];
+        all.extend_from_slice(args);
+        let server = Server::start(binary, crate_dir, &all, env, log)?;
+        Ok((server, SocketAddr::from(([127, 0, 0, 1], port))))
+    }
+
     /// The server's process id (while it runs).
     pub(crate) fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)
@@ -432,6 +449,13 @@ impl Server {
             std::thread::sleep(Duration::from_millis(50));
         }
         bail!("no healthy answer within {timeout:?} ({last}); see the server log")
+    }
+
+    /// [`Server::stop`], which must end with exit status 0.
+    pub(crate) fn stop_cleanly(self) -> anyhow::Result<()> {
+        let status = self.stop()?;
+        ensure!(status.success(), "exit status {status}");
+        Ok(())
     }
 
     /// SIGTERM, then a kill after [`STOP_TIMEOUT`]; the exit status.

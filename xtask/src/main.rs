@@ -14,6 +14,8 @@ mod e2e_security;
 mod emit_rust;
 mod examples;
 mod metrics;
+mod fuzz;
+mod soak;
 mod vue;
 
 use std::path::{Path, PathBuf};
@@ -96,6 +98,14 @@ enum Task {
     /// (in-process adapter, Redis adapter) and across two nodes on one `redis-server`, printed as a table.
     /// `--smoke`: a few messages only. Needs node/npm and redis-server.
     BenchCluster(cluster::BenchClusterArgs),
+    /// Run the cargo-fuzz targets of `fuzz/` (loader and `$ref` resolver, IR, Rust emitter, Vue emitter), seeded
+    /// from `specs/` and `tests/hostile/`, one after the other; prints a table of executions and fails on a crash.
+    /// Needs cargo-fuzz (`cargo install cargo-fuzz --locked`); runs on stable Rust through `RUSTC_BOOTSTRAP=1`.
+    Fuzz(fuzz::FuzzArgs),
+    /// Soak the checked-in chat server: minutes of valid, invalid, oversize and malformed Socket.IO/Engine.IO
+    /// traffic, binary attachments, connection floods and abrupt disconnects (`tests/e2e/node/soak.mjs`) while a
+    /// probe client checks every answer; prints a table (memory before/after included) and `N passed, N failed`.
+    Soak(soak::SoakArgs),
 }
 
 fn main() -> ExitCode {
@@ -112,6 +122,8 @@ fn main() -> ExitCode {
         Task::Metrics => metrics::run(),
         Task::Cluster(args) => cluster::run(&args),
         Task::BenchCluster(args) => cluster::bench(&args),
+        Task::Fuzz(args) => fuzz::run(&args),
+        Task::Soak(args) => soak::run(&args),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

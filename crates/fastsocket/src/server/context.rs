@@ -115,11 +115,9 @@ impl Emitter {
             Target::Socket(socket) => socket
                 .emit(event, payload)
                 .map_err(|e| EmitError::Socket(e.to_string())),
-            Target::Group(operators) => (**operators)
-                .clone()
-                .emit(event, payload)
-                .await
-                .map_err(|e| EmitError::Socket(e.to_string())),
+            Target::Group(operators) => {
+                group_sent(event, (**operators).clone().emit(event, payload).await)
+            }
             Target::Closed => Err(EmitError::Socket("the namespace is closed".to_owned())),
         };
         self.report(event, sent.as_ref().copied());
@@ -140,6 +138,25 @@ impl Emitter {
             target,
             observed: self.observed.clone(),
         }
+    }
+}
+
+/// What a send to a group means for the handler that made it. Members that closed (or whose queue is full) while
+/// the event went out miss it, as they would had they left a moment earlier: delivery is at most once, and their
+/// state is not the sender's failure (the soak found a valid `send_message` answered `internal` because another
+/// member of the room had just dropped its connection). What fails for everyone (serialisation, the adapter)
+/// is still an error.
+fn group_sent(
+    event: &str,
+    sent: Result<(), socketioxide::BroadcastError>,
+) -> Result<(), EmitError> {
+    match sent {
+        Ok(()) => Ok(()),
+        Err(socketioxide::BroadcastError::Socket(missed)) => {
+            tracing::debug!(target: "fastsocket", event, missed = missed.len(), "members missed a group event");
+            Ok(())
+        }
+        Err(error) => Err(EmitError::Socket(error.to_string())),
     }
 }
 
@@ -435,6 +452,22 @@ mod tests {
                 checker.leave();
             }
         }
+    }
+
+    #[test]
+    fn members_gone_during_a_group_send_are_not_the_senders_failure() {
+        use socketioxide::{BroadcastError, SocketError};
+        assert_eq!(group_sent("message", Ok(())), Ok(()));
+        let missed =
+            BroadcastError::Socket(vec![SocketError::Closed, SocketError::InternalChannelFull]);
+        assert_eq!(group_sent("message", Err(missed)), Ok(()));
+        let adapter = BroadcastError::Adapter(socketioxide::AdapterError(Box::new(
+            std::io::Error::other("down"),
+        )));
+        assert!(matches!(
+            group_sent("message", Err(adapter)),
+            Err(EmitError::Socket(_))
+        ));
     }
 
     #[tokio::test]
