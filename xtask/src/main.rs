@@ -13,8 +13,8 @@ mod e2e;
 mod e2e_security;
 mod emit_rust;
 mod examples;
-mod metrics;
 mod fuzz;
+mod metrics;
 mod soak;
 mod vue;
 

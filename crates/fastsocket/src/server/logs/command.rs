@@ -121,7 +121,8 @@ impl FilterArgs {
 #[cfg(feature = "monitor-cli")]
 pub(crate) fn remote_tail(
     args: &LogsArgs,
-) -> Option<Result<crate::server::monitor::cli::RemoteTail, crate::server::monitor::cli::RemoteError>> {
+) -> Option<Result<crate::server::monitor::cli::RemoteTail, crate::server::monitor::cli::RemoteError>>
+{
     use crate::server::monitor::cli::{ActivityFilter, RemoteTail, TailFormat};
     let LogsCommand::Tail(tail) = &args.command else {
         return None;

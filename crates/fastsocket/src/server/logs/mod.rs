@@ -108,7 +108,9 @@ pub(crate) fn observe(activity: &Activity<'_>) -> bool {
                 tracing::enabled!(target: "fastsocket", tracing::Level::ERROR)
             }
         },
-        Activity::Emitted { outcome: Err(_), .. } => {
+        Activity::Emitted {
+            outcome: Err(_), ..
+        } => {
             tracing::enabled!(target: "fastsocket", tracing::Level::DEBUG)
         }
         Activity::Emitted { .. } => false,

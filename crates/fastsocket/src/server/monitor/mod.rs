@@ -11,10 +11,10 @@
 //! Its own clients are neither reported nor counted. The monitor is an [`Observer`] of the server: it
 //! never waits on a monitor client (bounded buffers, drops counted in [`protocol::StatsSnapshot::dropped`]).
 
-mod histogram;
-mod hub;
 #[cfg(feature = "monitor-cli")]
 pub mod cli;
+mod histogram;
+mod hub;
 pub mod protocol;
 mod stats;
 
