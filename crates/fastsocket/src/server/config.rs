@@ -415,6 +415,12 @@ mod tests {
     use super::*;
     use clap::Parser;
 
+    /// Every command's flags are distinct (clap checks ids, names and relations), with every feature built.
+    #[test]
+    fn the_command_line_is_consistent() {
+        <Cli as clap::CommandFactory>::command().debug_assert();
+    }
+
     #[test]
     fn chatty_crates_stay_at_warn_unless_named() {
         let shown = log_filter(Some("debug")).to_string();

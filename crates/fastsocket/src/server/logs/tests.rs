@@ -389,3 +389,46 @@ fn follow_goes_on_across_rotations() {
     let rotated = super::log_files(dir.path()).unwrap().len() - 1;
     assert!(rotated >= 5, "{rotated} rotations");
 }
+
+#[cfg(feature = "monitor-cli")]
+#[test]
+fn tail_remote_takes_the_record_filters_and_the_monitor_flags() {
+    let argv = [
+        "server",
+        "logs",
+        "tail",
+        "--follow",
+        "--remote",
+        "http://127.0.0.1:1",
+        "--token",
+        "t0k",
+        "--monitor-namespace",
+        "/ops",
+        "--namespace",
+        "/rooms/42",
+        "--event",
+        "send",
+        "--outcome",
+        "error",
+    ];
+    let Some(Command::Logs(args)) = Cli::try_parse_from(argv).unwrap().command else {
+        panic!("logs expected");
+    };
+    let tail = command::remote_tail(&args)
+        .expect("--remote asks for a remote tail")
+        .unwrap();
+    assert_eq!(tail.filter.events, ["send"]);
+    assert_eq!(tail.filter.namespaces, ["/rooms/42"]);
+    assert_eq!(tail.filter.outcomes, ["error"]);
+    assert_eq!(tail.target.namespace, "/ops");
+    assert_eq!(tail.target.token.as_deref(), Some("t0k"));
+    // Only while following, and without the filters only files can answer.
+    let usage = |extra: &[&str]| {
+        let argv = ["server", "logs", "tail", "--remote", "http://127.0.0.1:1"];
+        Cli::try_parse_from(argv.iter().chain(extra)).is_err()
+    };
+    assert!(usage(&[]));
+    assert!(usage(&["--follow", "--grep", "x"]));
+    assert!(usage(&["--follow", "--since", "1h"]));
+    assert!(!usage(&["--follow"]));
+}

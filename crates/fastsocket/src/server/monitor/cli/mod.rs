@@ -39,7 +39,9 @@ pub struct ConnectArgs {
     #[arg(long, env = MONITOR_TOKEN_ENV, hide_env_values = true, value_name = "TOKEN")]
     pub token: Option<String>,
     /// The monitoring namespace (default: the URL's path, else /_monitor).
+    // Its own id: `logs tail` flattens these beside its `--namespace` filter.
     #[arg(
+        id = "monitor_namespace",
         long = "monitor-namespace",
         env = "FASTSOCKET_MONITOR_NAMESPACE",
         value_name = "NAMESPACE"
