@@ -4,7 +4,7 @@
 //! 1. Writes `target/bench-logs/log/server.log` (1 GB by default, `--size-mb N`, `--smoke` ~20 MB): records as
 //!    the server writes them (same keys, same order), a mix of events, namespaces, principals and outcomes from
 //!    a fixed pseudo-random sequence; one event in fifty is `report`, the one looked for.
-//! 2. Builds the checked-in chat server (`examples/chat/server`) in release.
+//! 2. Builds the checked-in chat server (`examples/chat/server`) in release (`--smoke`: the debug build CI has).
 //! 3. Reads the file once (into the page cache), then times, each writing its matches to a pipe the xtask
 //!    counts: `fastsocket-chat logs --log-dir … tail --all --json --event report`, `grep -F
 //!    '"event":"report"'`, and `jq -c 'select(.event == "report")'`. The match counts must agree.
@@ -49,7 +49,10 @@ pub fn run(args: &BenchLogsArgs) -> anyhow::Result<bool> {
         started.elapsed().as_secs_f64()
     );
     ensure_jq()?;
-    let binary = build_release(&repo.join("examples/chat/server"), &target)?;
+    // The smoke run checks the pipeline, not the speed: it takes the debug build CI already has, instead of a
+    // release build of the whole server stack (minutes on two cores).
+    let release = !args.smoke;
+    let binary = build_server(&repo.join("examples/chat/server"), &target, release)?;
     // Into the page cache, so every tool reads from memory.
     std::io::copy(&mut File::open(&log)?, &mut std::io::sink())?;
 
@@ -59,7 +62,11 @@ pub fn run(args: &BenchLogsArgs) -> anyhow::Result<bool> {
     let jq_filter = format!("select(.event == \"{WANTED}\")");
     let runs: Vec<(&str, String, Vec<String>)> = vec![
         (
-            "logs tail --event (release)",
+            if release {
+                "logs tail --event (release)"
+            } else {
+                "logs tail --event (debug build)"
+            },
             binary.to_string_lossy().into_owned(),
             [
                 "logs",
@@ -237,17 +244,22 @@ fn ensure_jq() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `cargo build --release` of a server crate; its binary.
-fn build_release(crate_dir: &Path, target: &Path) -> anyhow::Result<PathBuf> {
-    let status = Command::new(crate::e2e::cargo())
-        .args(["build", "--release", "--quiet", "--manifest-path"])
+/// `cargo build` of a server crate (`--release` when `release`); its binary.
+fn build_server(crate_dir: &Path, target: &Path, release: bool) -> anyhow::Result<PathBuf> {
+    let mut cargo = Command::new(crate::e2e::cargo());
+    cargo.arg("build");
+    if release {
+        cargo.arg("--release");
+    }
+    let status = cargo
+        .args(["--quiet", "--manifest-path"])
         .arg(crate_dir.join("Cargo.toml"))
         .env("CARGO_TARGET_DIR", target)
         .status()
-        .context("running cargo build --release")?;
+        .context("running cargo build")?;
     ensure!(status.success(), "the chat server does not build: {status}");
     let binary = target
-        .join("release")
+        .join(if release { "release" } else { "debug" })
         .join(format!("fastsocket-chat{}", std::env::consts::EXE_SUFFIX));
     ensure!(binary.exists(), "no binary at {}", binary.display());
     Ok(binary)

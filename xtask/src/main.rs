@@ -85,8 +85,9 @@ enum Task {
     /// changes, and not when nothing changed (reads `cargo build -v`). Prints one line per step and
     /// `N passed, N failed`.
     BuildRs,
-    /// Benchmark (not a test): a generated server's `logs tail --event X`, built in release, against `grep -F`
-    /// and `jq` on the same generated log (1 GB, `--size-mb N`, `--smoke` ~20 MB). Prints a table of MB/s.
+    /// Benchmark (not a test): a generated server's `logs tail --event X`, built in release (debug with
+    /// `--smoke`), against `grep -F` and `jq` on the same generated log (1 GB, `--size-mb N`, `--smoke` ~20 MB).
+    /// Prints a table of MB/s.
     /// Installs jq with apt-get when missing.
     BenchLogs(bench_logs::BenchLogsArgs),
     /// Three processes of the e2e arena server on one real `redis-server`, with socket.io-client sockets on
