@@ -272,12 +272,12 @@ pub(crate) struct ServeArgs {
     )]
     static_csp: Option<String>,
     /// The live monitor's namespace.
-    #[arg(long, env = "FASTSOCKET_MONITOR_NAMESPACE", value_name = "PATH", default_value = super::monitor::protocol::DEFAULT_MONITOR_NAMESPACE)]
+    #[arg(long, env = super::monitor::MONITOR_NAMESPACE_ENV, value_name = "PATH", default_value = super::monitor::protocol::DEFAULT_MONITOR_NAMESPACE)]
     monitor_namespace: String,
     /// A token that admits a live monitor client (the variable takes a comma-separated list; none: no monitor).
     #[arg(
         long = "monitor-token",
-        env = "FASTSOCKET_MONITOR_TOKENS",
+        env = super::monitor::MONITOR_TOKENS_ENV,
         value_delimiter = ',',
         hide_env_values = true
     )]

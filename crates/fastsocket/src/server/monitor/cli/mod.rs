@@ -20,6 +20,9 @@ mod view;
 
 use std::process::ExitCode;
 
+// The server's own settings: its token list (the first is the clients' fallback) and its namespace.
+use super::{MONITOR_NAMESPACE_ENV, MONITOR_TOKENS_ENV};
+
 pub use client::{Connection, DEFAULT_CONNECT_TIMEOUT, MonitorEvent, RemoteError, Target};
 pub use state::{HISTORY, LinkStatus, MonitorState, RECENT};
 pub use tail::{ActivityFilter, RemoteTail, TailFormat, format_activity, tail_remote};
@@ -27,9 +30,6 @@ pub use view::render;
 
 /// The variable holding the token the `monitor` command sends.
 pub const MONITOR_TOKEN_ENV: &str = "FASTSOCKET_MONITOR_TOKEN";
-
-/// The server's monitor tokens (comma-separated); the first is the clients' fallback.
-const MONITOR_TOKENS_ENV: &str = "FASTSOCKET_MONITOR_TOKENS";
 
 /// How to reach the monitoring namespace: the flags shared by `monitor` and `logs tail --remote`.
 #[derive(Clone, clap::Args)]
@@ -43,7 +43,7 @@ pub struct ConnectArgs {
     #[arg(
         id = "monitor_namespace",
         long = "monitor-namespace",
-        env = "FASTSOCKET_MONITOR_NAMESPACE",
+        env = MONITOR_NAMESPACE_ENV,
         value_name = "NAMESPACE"
     )]
     pub namespace: Option<String>,
