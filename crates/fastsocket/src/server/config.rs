@@ -133,6 +133,9 @@ pub struct ServerConfig {
     /// [`default_redis_prefix`](super::default_redis_prefix) of the API's title), so that two APIs on one Redis
     /// do not hear each other. Every process of one API must use the same.
     pub redis_prefix: Option<String>,
+    /// Delivery across reconnects for the clients that ask for it (`FASTSOCKET_REPLAY_LEN`,
+    /// `FASTSOCKET_REPLAY_AGE`; see `docs/delivery.md`). Off with the Redis adapter.
+    pub delivery: super::DeliveryConfig,
 }
 
 /// A Redis URL (`redis://[user:password@]host:port[/db]`, `rediss://` for TLS); never shown in logs or `Debug`
@@ -190,6 +193,7 @@ impl Default for ServerConfig {
             metrics: super::MetricsEndpoint::SamePort,
             redis_url: None,
             redis_prefix: None,
+            delivery: super::DeliveryConfig::default(),
         }
     }
 }
@@ -301,6 +305,8 @@ pub(crate) struct ServeArgs {
     /// The prefix of this server's Redis channels (default: from the API's title).
     #[arg(long, env = "FASTSOCKET_REDIS_PREFIX", value_name = "PREFIX")]
     redis_prefix: Option<String>,
+    #[command(flatten)]
+    delivery: super::DeliveryArgs,
 }
 
 impl ServeArgs {
@@ -344,6 +350,7 @@ impl ServeArgs {
                 .filter(|url| !url.trim().is_empty())
                 .map(RedisUrl::new),
             redis_prefix: self.redis_prefix.filter(|p| !p.trim().is_empty()),
+            delivery: self.delivery.into_config(),
             ..ServerConfig::default()
         }
     }
@@ -376,7 +383,11 @@ pub(crate) enum Command {
 /// Installs the global tracing subscriber: `RUST_LOG` (default [`DEFAULT_LOG_FILTER`]) in `format`, with the
 /// [`QUIET_TARGETS`] kept at `warn` unless it names them. Does nothing when a subscriber is already installed.
 pub fn init_logging(format: LogFormat) {
-    let filter = log_filter(std::env::var("RUST_LOG").ok().as_deref());
+    let mut filter = log_filter(std::env::var("RUST_LOG").ok().as_deref());
+    // The connect and event spans are for an exporter: in log lines they would only prefix every line.
+    if let Ok(directive) = format!("{}=off", super::SPAN_TARGET).parse() {
+        filter = filter.add_directive(directive);
+    }
     // Colours only on a terminal: logs sent to files and collectors must stay plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()

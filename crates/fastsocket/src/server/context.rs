@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use super::auth::{Principal, Verdicts};
 use super::cluster::{BroadcastOperators, SocketIo, SocketRef};
+use super::delivery::{Delivery, Selector};
 use super::error::EmitError;
 use super::observe::{Activity, Observers};
 use crate::Validate;
@@ -23,13 +24,18 @@ pub struct Emitter {
     target: Target,
     /// Who is told of each emit (set by the runtime; `None` for emitters built by hand).
     observed: Option<Observed>,
+    /// Whom the target selects, in terms a delivery session outlives (`None`: not known, as for
+    /// [`Emitter::operators`]; such sends are not numbered).
+    selector: Option<Selector>,
 }
 
-/// The observers an emitter reports to, and the pattern of its namespace.
+/// The observers an emitter reports to, the pattern of its namespace, and the delivery log its sends go
+/// through.
 #[derive(Clone)]
 pub(crate) struct Observed {
     pub(crate) observers: Arc<Observers>,
     pub(crate) pattern: Option<&'static str>,
+    pub(crate) delivery: Option<Arc<Delivery>>,
 }
 
 #[derive(Clone)]
@@ -48,6 +54,7 @@ impl Emitter {
         Emitter {
             target: Target::Socket(socket),
             observed: None,
+            selector: None,
         }
     }
 
@@ -56,6 +63,7 @@ impl Emitter {
         Emitter {
             target: Target::Group(Box::new(operators)),
             observed: None,
+            selector: None,
         }
     }
 
@@ -63,6 +71,7 @@ impl Emitter {
         Emitter {
             target: Target::Closed,
             observed: None,
+            selector: None,
         }
     }
 
@@ -70,6 +79,27 @@ impl Emitter {
     pub(crate) fn observed(mut self, observed: Observed) -> Self {
         self.observed = Some(observed);
         self
+    }
+
+    /// The same emitter, its target described by `selector` (its sends are numbered for delivery sessions).
+    pub(crate) fn selected(mut self, selector: Selector) -> Self {
+        self.selector = Some(selector);
+        self
+    }
+
+    /// The same emitter, described as selecting the whole namespace.
+    pub(crate) fn selecting_everyone(self) -> Self {
+        self.selected(Selector::default())
+    }
+
+    /// The delivery log and selector of a send of `event`, when it is numbered.
+    fn numbered(&self, event: &str) -> Option<(&Delivery, &Selector)> {
+        let observed = self.observed.as_ref()?;
+        let delivery = observed.delivery.as_deref()?;
+        if delivery.is_volatile(observed.pattern, event) {
+            return None;
+        }
+        Some((delivery, self.selector.as_ref()?))
     }
 
     fn report(&self, event: &str, outcome: Result<(), &EmitError>) {
@@ -111,10 +141,38 @@ impl Emitter {
         event: &str,
         payload: &T,
     ) -> Result<(), EmitError> {
+        let numbered = self.numbered(event);
+        if let Some((delivery, selector)) = numbered {
+            // Delivery sessions get a numbered copy (logged for replay); plain sockets the usual one.
+            let value = match serde_json::to_value(payload) {
+                Ok(value) => value,
+                Err(error) => {
+                    let error = EmitError::Socket(error.to_string());
+                    self.report(event, Err(&error));
+                    return Err(error);
+                }
+            };
+            match &self.target {
+                Target::Socket(socket) => {
+                    if let Some(session) = Delivery::session_of(socket) {
+                        delivery.publish(socket.ns(), event, value, Selector::direct(session));
+                        self.report(event, Ok(()));
+                        return Ok(());
+                    }
+                }
+                Target::Group(operators) => {
+                    delivery.publish(operators.ns_path(), event, value, selector.clone());
+                }
+                Target::Closed => {}
+            }
+        }
         let sent = match &self.target {
             Target::Socket(socket) => socket
                 .emit(event, payload)
                 .map_err(|e| EmitError::Socket(e.to_string())),
+            Target::Group(operators) if numbered.is_some() => {
+                plain_members_told(event, payload, (**operators).clone()).await
+            }
             Target::Group(operators) => {
                 group_sent(event, (**operators).clone().emit(event, payload).await)
             }
@@ -129,6 +187,7 @@ impl Emitter {
     /// (a socket in any of them receives the event once).
     pub fn to(&self, room: impl Into<String>) -> Emitter {
         let room: String = room.into();
+        let selector = self.selector.clone().map(|selector| selector.within(&room));
         let target = match &self.target {
             Target::Socket(socket) => Target::Group(Box::new(socket.within(room))),
             Target::Group(operators) => Target::Group(Box::new((**operators).clone().within(room))),
@@ -137,6 +196,7 @@ impl Emitter {
         Emitter {
             target,
             observed: self.observed.clone(),
+            selector,
         }
     }
 }
@@ -146,6 +206,32 @@ impl Emitter {
 /// state is not the sender's failure (the soak found a valid `send_message` answered `internal` because another
 /// member of the room had just dropped its connection). What fails for everyone (serialisation, the adapter)
 /// is still an error.
+/// Sends `payload` to the members of `operators` that are not delivery sessions (those got a numbered copy).
+///
+/// Not `operators.except(DELIVERY_ROOM)`: socketioxide's `except` also sets its broadcast flag, which would leave
+/// out the sender of a `ctx.to(room)` send. Delivery is node-local (off with the Redis adapter), so the local
+/// member list is the whole group; while no member is a delivery session the group send goes out unchanged.
+async fn plain_members_told<T: serde::Serialize + ?Sized>(
+    event: &str,
+    payload: &T,
+    operators: BroadcastOperators,
+) -> Result<(), EmitError> {
+    let members = operators.clone().sockets();
+    if !members.iter().any(|m| Delivery::session_of(m).is_some()) {
+        return group_sent(event, operators.emit(event, payload).await);
+    }
+    let mut missed = 0_usize;
+    for member in members {
+        if Delivery::session_of(&member).is_none() && member.emit(event, payload).is_err() {
+            missed += 1;
+        }
+    }
+    if missed > 0 {
+        tracing::debug!(target: "fastsocket", event, missed, "members missed a group event");
+    }
+    Ok(())
+}
+
 fn group_sent(
     event: &str,
     sent: Result<(), socketioxide::BroadcastError>,
@@ -398,7 +484,9 @@ impl<E, P> Context<E, P> {
 
     /// An untyped emitter to this socket (escape hatch).
     pub fn raw_reply(&self) -> Emitter {
-        Emitter::socket(self.core.socket.clone()).observed(self.core.observed.clone())
+        Emitter::socket(self.core.socket.clone())
+            .observed(self.core.observed.clone())
+            .selecting_everyone()
     }
 }
 
@@ -410,16 +498,20 @@ impl<E: From<Emitter>, P> Context<E, P> {
 
     /// To a room of this namespace, the sender included when it is in the room.
     pub fn to(&self, room: impl Into<String>) -> E {
+        let room: String = room.into();
         E::from(
-            Emitter::operators(self.core.socket.within(room.into()))
-                .observed(self.core.observed.clone()),
+            Emitter::operators(self.core.socket.within(room.clone()))
+                .observed(self.core.observed.clone())
+                .selected(Selector::default().within(&room)),
         )
     }
 
     /// To everyone in the namespace but this socket.
     pub fn broadcast(&self) -> E {
         E::from(
-            Emitter::operators(self.core.socket.broadcast()).observed(self.core.observed.clone()),
+            Emitter::operators(self.core.socket.broadcast())
+                .observed(self.core.observed.clone())
+                .selected(Selector::except(Delivery::session_of(&self.core.socket))),
         )
     }
 
@@ -430,7 +522,8 @@ impl<E: From<Emitter>, P> Context<E, P> {
                 .io
                 .of(self.core.socket.ns())
                 .map_or_else(Emitter::closed, Emitter::operators)
-                .observed(self.core.observed.clone()),
+                .observed(self.core.observed.clone())
+                .selecting_everyone(),
         )
     }
 }

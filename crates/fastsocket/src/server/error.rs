@@ -143,6 +143,12 @@ impl HandlerError {
         self
     }
 
+    /// The same error with these violations (a retried event's answer, told again).
+    pub(crate) fn with_details(mut self, details: Vec<Violation>) -> Self {
+        self.details = details;
+        self
+    }
+
     /// The code.
     pub fn code(&self) -> ErrorCode {
         self.code

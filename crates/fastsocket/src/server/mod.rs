@@ -78,6 +78,7 @@ mod cluster;
 mod config;
 mod connections;
 mod context;
+mod delivery;
 mod error;
 mod limits;
 pub mod logs;
@@ -86,10 +87,14 @@ pub mod monitor;
 mod namespace;
 mod observe;
 mod origin;
+#[cfg(feature = "otel")]
+pub mod otel;
 mod params;
 mod serve;
 mod spec;
 mod static_files;
+pub mod streams;
+mod trace;
 
 pub use auth::{
     AUTH_TOKENS_ENV, AuthError, Authenticator, Credentials, KeyLocation, Principal, Requirement,
@@ -106,6 +111,10 @@ pub use config::{
     DEFAULT_MAX_MESSAGE_BYTES, LogFormat, QUIET_TARGETS, RedisUrl, ServerConfig, init_logging,
 };
 pub use context::{Context, Emitter, SEEN_KEYS_PER_SOCKET};
+pub use delivery::{
+    DEFAULT_REPLAY_AGE_SECS, DEFAULT_REPLAY_LEN, DELIVERY_ROOM, DeliveryArgs, DeliveryConfig,
+    RESUME_EVENT,
+};
 pub use error::{EmitError, ErrorBody, ErrorCode, ErrorEnvelope, HandlerError};
 pub use metrics::{Metrics, MetricsEndpoint, register_dropped};
 pub use namespace::{App, EXCEPTION_EVENT, NamespaceBuilder};
@@ -114,6 +123,8 @@ pub use params::{NamespaceParams, decode_param};
 pub use serve::{SHUTDOWN_EVENT, ServerHandle, run, serve};
 pub use spec::{Direction, EventInfo, ServerSpec};
 pub use static_files::CONTENT_SECURITY_POLICY;
+pub use streams::{EventStream, Received, Streams};
+pub use trace::SPAN_TARGET;
 
 /// The socketioxide crate this runtime is built on (escape hatches: [`App::io`], [`Context::socket`]).
 pub use socketioxide;

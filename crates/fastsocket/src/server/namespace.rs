@@ -16,16 +16,20 @@ use serde_json::Value;
 use socketioxide::extract::{AckSender, Event, TryData};
 use socketioxide::handler::{ConnectHandler as _, FromMessageParts};
 use socketioxide::socket::{DisconnectReason, Socket};
+use tracing::Instrument as _;
 
 use super::auth::{Denied, DynAuthenticator, Handshake, Scheme, Security, Verdicts};
 use super::cluster::{ClusterAdapter, ClusterInit, SocketIo, SocketRef};
 use super::context::{Context, Emitter, Observed, SocketCore, SocketState};
+use super::delivery::Delivery;
 use super::error::{ErrorCode, HandlerError};
 pub(crate) use super::limits::Limits;
 use super::limits::{DynamicNamespaces, InFlight, TokenBucket};
 use super::observe::{Activity, EventRecord, LogObserver, Observer, Observers, Outcome};
 use super::params::{NamespaceParams, is_dynamic, match_path};
 use super::spec::ServerSpec;
+use super::streams::{Streams, Topics};
+use super::trace;
 use crate::Validate;
 
 /// The event errors are sent as when the client did not ask for an acknowledgement.
@@ -59,6 +63,10 @@ struct AppInner {
     busy: Busy,
     /// The Redis subscriptions of the static namespaces registered, for [`serve`](super::serve) to await.
     pending: std::sync::Mutex<Vec<ClusterInit>>,
+    /// The typed streams of inbound events ([`App::streams`]).
+    topics: Topics,
+    /// Delivery across reconnects, when [`serve`](super::serve) turned it on.
+    delivery: std::sync::OnceLock<Arc<Delivery>>,
 }
 
 /// A count of work in progress that can be waited on until it is zero.
@@ -120,6 +128,8 @@ impl App {
                 },
                 busy: Busy::default(),
                 pending: std::sync::Mutex::new(Vec::new()),
+                topics: Topics::default(),
+                delivery: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -132,6 +142,24 @@ impl App {
 
     pub(crate) fn observers(&self) -> &Observers {
         &self.inner.observers
+    }
+
+    /// The typed streams of the inbound events (see [`streams`](super::streams)).
+    pub fn streams(&self) -> Streams {
+        Streams::new(self.clone())
+    }
+
+    pub(crate) fn topics(&self) -> &Topics {
+        &self.inner.topics
+    }
+
+    /// Turns on delivery across reconnects (before the first client connects).
+    pub(crate) fn set_delivery(&self, delivery: Delivery) {
+        let _ = self.inner.delivery.set(Arc::new(delivery));
+    }
+
+    fn delivery(&self) -> Option<&Arc<Delivery>> {
+        self.inner.delivery.get()
     }
 
     /// The inbound events being handled.
@@ -221,10 +249,13 @@ impl App {
             .map(|e| e.namespace)
             .find(|pattern| *pattern == namespace || match_path(pattern, namespace).is_some());
         self.inner.io.of(namespace).map(|operators| {
-            Emitter::operators(operators).observed(Observed {
-                observers: self.inner.observers.clone(),
-                pattern,
-            })
+            Emitter::operators(operators)
+                .observed(Observed {
+                    observers: self.inner.observers.clone(),
+                    pattern,
+                    delivery: self.delivery().cloned(),
+                })
+                .selecting_everyone()
         })
     }
 }
@@ -256,6 +287,15 @@ pub struct NamespaceBuilder<P> {
 }
 
 impl<P: NamespaceParams> NamespaceBuilder<P> {
+    /// An outbound event sent at most once (`x-fastsocket-volatile: true`): not numbered, not replayed to
+    /// a client that reconnects (see `docs/delivery.md`).
+    pub fn volatile(self, event: &'static str) -> Self {
+        if let Some(delivery) = self.app.delivery() {
+            delivery.mark_volatile(self.path, event);
+        }
+        self
+    }
+
     /// The security of one inbound event (the operation's, as the document says; empty: anyone connected may
     /// send it). It is checked against the credentials the client connected with, before the payload is
     /// validated: `unauthorized` when no alternative's schemes passed, `forbidden` when one did but a scope is
@@ -268,20 +308,26 @@ impl<P: NamespaceParams> NamespaceBuilder<P> {
     /// An inbound event whose handler answers an acknowledgement value (the contract declares an ack).
     ///
     /// The payload is validated against `T`'s schema before the handler runs; see the
-    /// [module documentation](super) for everything that can be answered instead.
+    /// [module documentation](super) for everything that can be answered instead. Once validated, it is also
+    /// handed to the event's [stream](super::streams) when someone subscribed to it (a clone).
     pub fn on_with_ack<E, T, R, F, Fut>(mut self, event: &'static str, handler: F) -> Self
     where
         E: From<Emitter> + Send + 'static,
-        T: serde::de::DeserializeOwned + Validate + Send + 'static,
+        T: serde::de::DeserializeOwned + Validate + Clone + Send + Sync + 'static,
         R: serde::Serialize + Send + 'static,
         F: Fn(Context<E, P>, T) -> Fut + Send + Sync + Clone + 'static,
         Fut: Future<Output = Result<R, HandlerError>> + Send + 'static,
     {
+        let topic = self.app.topics().topic::<T, P>(self.path, event);
         let invoke: Invoke<P> = Arc::new(move |core: SocketCore<P>, value: Value| {
             let handler = handler.clone();
+            let topic = topic.clone();
             Box::pin(async move {
                 let payload = crate::decode::<T>(&value)
                     .map_err(|violations| HandlerError::invalid_payload(event, violations))?;
+                if topic.wanted() {
+                    topic.publish(payload.clone(), core.socket.clone(), core.state.clone());
+                }
                 let answer = handler(Context::new(core), payload).await?;
                 serde_json::to_value(&answer).map_err(HandlerError::from_error)
             })
@@ -307,7 +353,7 @@ impl<P: NamespaceParams> NamespaceBuilder<P> {
     pub fn on<E, T, F, Fut>(self, event: &'static str, handler: F) -> Self
     where
         E: From<Emitter> + Send + 'static,
-        T: serde::de::DeserializeOwned + Validate + Send + 'static,
+        T: serde::de::DeserializeOwned + Validate + Clone + Send + Sync + 'static,
         F: Fn(Context<E, P>, T) -> Fut + Send + Sync + Clone + 'static,
         Fut: Future<Output = Result<(), HandlerError>> + Send + 'static,
     {
@@ -393,7 +439,16 @@ impl<P: NamespaceParams> NamespaceBuilder<P> {
             let shared = shared.clone();
             move |socket: SocketRef, TryData(auth): TryData<Value>| {
                 let shared = shared.clone();
-                async move { shared.admit(socket, auth.unwrap_or(Value::Null)).await }
+                let connect = trace::ConnectSpan::new(socket.ns(), shared.pattern, socket.id);
+                let span = connect.span.clone();
+                async move {
+                    let admitted = shared
+                        .admit(socket.clone(), auth.unwrap_or(Value::Null))
+                        .await;
+                    connect.admitted(&socket, admitted.is_ok());
+                    admitted
+                }
+                .instrument(span)
             }
         };
         let handler = connected.with(admit);
@@ -441,13 +496,15 @@ struct Inbound {
     size: usize,
     /// Whether the client asked for an acknowledgement.
     wants_ack: bool,
+    /// The idempotency key of a delivery session's event (read only for its sockets).
+    key: Option<String>,
 }
 
 impl FromMessageParts<ClusterAdapter> for Inbound {
     type Error = Infallible;
 
     fn from_message_parts(
-        _: &Arc<Socket<ClusterAdapter>>,
+        socket: &Arc<Socket<ClusterAdapter>>,
         value: &mut socketioxide::handler::Value,
         ack_id: &Option<i64>,
     ) -> Result<Self, Infallible> {
@@ -460,9 +517,18 @@ impl FromMessageParts<ClusterAdapter> for Inbound {
             }
             socketioxide::handler::Value::Bytes(bytes) => bytes.len(),
         };
+        let key = match value {
+            socketioxide::handler::Value::Str(text, _)
+                if socket.extensions.get::<super::delivery::Member>().is_some() =>
+            {
+                super::delivery::inbound_key(text.as_str())
+            }
+            _ => None,
+        };
         Ok(Inbound {
             size,
             wants_ack: ack_id.is_some(),
+            key,
         })
     }
 }
@@ -563,6 +629,16 @@ impl<P: NamespaceParams> Shared<P> {
             }
         };
 
+        if let Some(delivery) = self.app.delivery()
+            && let Err(message) = delivery.admit(
+                &socket,
+                &auth,
+                principal.as_ref().map(|p| p.subject.as_str()),
+            )
+        {
+            self.refused(&socket, &namespace, &message);
+            return Err(Refusal(message));
+        }
         let state = Arc::new(SocketState::new(
             params,
             principal,
@@ -586,6 +662,13 @@ impl<P: NamespaceParams> Shared<P> {
                     let shared = shared.clone();
                     let state = state.clone();
                     let limits = limits.clone();
+                    let span = trace::event_span(
+                        socket.ns(),
+                        shared.pattern,
+                        shown(&event),
+                        shared.events.contains_key(event.as_str()),
+                        socket.id,
+                    );
                     async move {
                         let core = SocketCore {
                             socket,
@@ -604,6 +687,7 @@ impl<P: NamespaceParams> Shared<P> {
                             )
                             .await;
                     }
+                    .instrument(span)
                 },
             );
         }
@@ -613,6 +697,9 @@ impl<P: NamespaceParams> Shared<P> {
                 let shared = shared.clone();
                 let state = state.clone();
                 async move {
+                    if let Some(delivery) = shared.app.delivery() {
+                        delivery.left(&socket);
+                    }
                     shared.app.observers().observe(&Activity::Disconnected {
                         namespace: socket.ns(),
                         pattern: shared.pattern,
@@ -656,6 +743,13 @@ impl<P: NamespaceParams> Shared<P> {
             principal: state.principal.as_ref().map(|p| p.subject.as_str()),
             transport: socket.transport_type(),
         });
+        let connect = trace::ConnectSpan::take(&socket);
+        if let Some(delivery) = self.app.delivery() {
+            delivery.joined(
+                &socket,
+                state.principal.as_ref().map(|p| p.subject.as_str()),
+            );
+        }
         if let Some(hook) = &self.on_connect {
             let core = SocketCore {
                 socket,
@@ -663,10 +757,13 @@ impl<P: NamespaceParams> Shared<P> {
                 io: self.app.inner.io.clone(),
                 observed: self.observed(),
             };
-            run_hook(hook(core), "on_connect").await;
+            run_hook(hook(core), "on_connect")
+                .instrument(connect.span.clone())
+                .await;
             // The socket's events waited for the hook (rooms it joins are in place before they run).
             state.ready.open();
         }
+        connect.done();
     }
 
     /// What the emitters of this namespace's handlers report to.
@@ -674,6 +771,7 @@ impl<P: NamespaceParams> Shared<P> {
         Observed {
             observers: self.app.inner.observers.clone(),
             pattern: Some(self.pattern),
+            delivery: self.app.delivery().cloned(),
         }
     }
 
@@ -747,10 +845,13 @@ impl<P: NamespaceParams> Shared<P> {
                     )),
                 },
             };
+            // A delivery session's retry (same idempotency key) gets the first run's answer.
+            let delivery = inbound.key.as_deref().zip(self.app.delivery().cloned());
             match value {
                 Ok(value) => {
                     let invoke = entry.invoke.clone();
-                    match AssertUnwindSafe(async move { invoke(core, value).await })
+                    let run = async move { invoke(core, value).await };
+                    match AssertUnwindSafe(Delivery::once(delivery, &socket, run))
                         .catch_unwind()
                         .await
                     {
@@ -819,6 +920,7 @@ impl<P: NamespaceParams> Shared<P> {
             },
             rate_limited_before,
         };
+        trace::record_event(&record);
         self.app.observers().observe(&Activity::Event(&record));
     }
 }

@@ -184,6 +184,12 @@ pub async fn serve<A: Authenticator>(
         Limits::from_config(&config),
         Arc::new(authenticator),
     );
+    // Node-local (the log and sessions are in this process): off with the Redis adapter, see docs/delivery.md.
+    if cluster.is_none()
+        && let Some(delivery) = super::delivery::Delivery::new(config.delivery)
+    {
+        app.set_delivery(delivery);
+    }
     register(&app);
     app.check_schemes();
     let monitor = super::monitor::install(&app, &config.monitor)?;
@@ -195,6 +201,7 @@ pub async fn serve<A: Authenticator>(
     let metrics = (config.metrics != MetricsEndpoint::Off)
         .then(|| Metrics::install(&app, tally.clone(), config.max_connections));
     super::metrics::register_dropped("log", super::logs::dropped_records);
+    super::metrics::register_dropped("stream", super::streams::lagged_total);
     // The static namespaces' Redis subscriptions (at once without Redis; while Redis is unreachable they are
     // recorded and made on reconnection, so this never waits for Redis to come up).
     for init in app.take_pending() {
@@ -442,8 +449,13 @@ pub async fn run<A: Authenticator>(
         },
     };
     let config = args.into_config();
+    // Span export (feature `otel`): kept until the end of `run`, dropping it sends the spans still queued.
+    #[cfg(feature = "otel")]
+    let (_telemetry, spans) = super::otel::from_env(spec.title);
+    #[cfg(not(feature = "otel"))]
+    let spans = None;
     // Kept until the end of `run`: dropping it writes the records still queued.
-    let _log_guard = match super::logs::init(&config.logs) {
+    let _log_guard = match super::logs::init_with(&config.logs, spans) {
         Ok(guard) => guard,
         Err(error) => {
             eprintln!("error: cannot open the log: {error}");

@@ -26,6 +26,8 @@
 
 pub(crate) mod command;
 mod layer;
+#[cfg(test)]
+mod layer_tests;
 mod query;
 mod record;
 mod redact;
@@ -72,14 +74,31 @@ pub fn flush(timeout: std::time::Duration) {
 /// Once per process: a second call (or one after another `tracing` subscriber was installed) returns the
 /// writer's guard but the first installation stays.
 pub fn init(settings: &LogSettings) -> std::io::Result<LogGuard> {
+    init_with(settings, None)
+}
+
+/// A layer beside the log writer in the subscriber [`init_with`] installs (a span exporter: it filters what it
+/// takes itself).
+pub type ExtraLayer =
+    Box<dyn tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync>;
+
+/// [`init`], with `extra` beside the log writer (the OTLP exporter of `server::otel`, feature `otel`).
+///
+/// The log writer's filter is its own: it never takes the connect and event spans
+/// ([`SPAN_TARGET`](super::SPAN_TARGET)), so without `extra` nothing wants them and they cost next to nothing.
+pub fn init_with(settings: &LogSettings, extra: Option<ExtraLayer>) -> std::io::Result<LogGuard> {
+    use tracing_subscriber::Layer as _;
     use tracing_subscriber::layer::SubscriberExt as _;
     use tracing_subscriber::util::SubscriberInitExt as _;
     let (sink, guard) = Sink::start(settings)?;
-    let filter = super::config::log_filter(std::env::var("RUST_LOG").ok().as_deref());
+    let mut filter = super::config::log_filter(std::env::var("RUST_LOG").ok().as_deref());
+    if let Ok(directive) = format!("{}=off", super::SPAN_TARGET).parse() {
+        filter = filter.add_directive(directive);
+    }
     if sink::install(sink.clone()) {
         let _ = tracing_subscriber::registry()
-            .with(filter)
-            .with(SinkLayer::new(sink))
+            .with(extra)
+            .with(SinkLayer::new(sink).with_filter(filter))
             .try_init();
     }
     Ok(guard)
