@@ -28,6 +28,22 @@ pub fn server(api: &Api, map: &TypeMap<'_>, namespaces: &[Namespace]) -> TokenSt
         let module = format_ident!("{}", ns.snake);
         quote!(#module::register(app, handlers.clone());)
     });
+    let starts = namespaces.iter().map(|ns| {
+        let module = format_ident!("{}", ns.snake);
+        let handlers = format_ident!("{}Handlers", ns.pascal);
+        quote!(#module::#handlers::on_start(&handlers, &streams);)
+    });
+    let stream_accessors = namespaces.iter().map(|ns| {
+        let module = format_ident!("{}", ns.snake);
+        let streams = format_ident!("{}Streams", ns.pascal);
+        let doc = format!(" The streams of the inbound events of `{}`.", ns.path);
+        quote! {
+            #[doc = #doc]
+            pub fn #module(&self) -> #module::#streams {
+                #module::#streams(self.0.clone())
+            }
+        }
+    });
     let events = namespaces.iter().flat_map(|ns| {
         let inbound = ns.inbound.iter().map(move |e| event_info(map, ns, e, true));
         let outbound = ns
@@ -41,7 +57,12 @@ pub fn server(api: &Api, map: &TypeMap<'_>, namespaces: &[Namespace]) -> TokenSt
     let register_body = if namespaces.is_empty() {
         quote!(let _ = (app, handlers);)
     } else {
-        quote!(#(#registrations)*)
+        quote! {
+            #(#registrations)*
+            // Once every namespace exists: the hooks may subscribe to any stream and emit to any namespace.
+            let streams = Streams::new(app);
+            #(#starts)*
+        }
     };
     quote! {
         //! The Socket.IO server: one module per namespace, with the handler trait you implement, the typed emitter
@@ -62,7 +83,27 @@ pub fn server(api: &Api, map: &TypeMap<'_>, namespaces: &[Namespace]) -> TokenSt
             events: &[#(#events),*],
         };
 
-        /// Installs every namespace on `app`.
+        /// The typed streams of every inbound event, by namespace (`streams.<namespace>().<event>()`): each event
+        /// that passed its checks, as its handler gets it, for pipelines over live traffic (see
+        /// `fastsocket::server::streams`). The handlers' `on_start` hooks get it; `Streams::new(app)` makes one.
+        #[derive(Clone, Debug)]
+        pub struct Streams(::fastsocket::server::Streams);
+
+        impl Streams {
+            /// The streams of `app`'s events.
+            pub fn new(app: &::fastsocket::server::App) -> Self {
+                Self(app.streams())
+            }
+
+            /// The server (an emitter to a namespace: `streams.app().emitter("/admin")`).
+            pub fn app(&self) -> &::fastsocket::server::App {
+                self.0.app()
+            }
+
+            #(#stream_accessors)*
+        }
+
+        /// Installs every namespace on `app`, then runs every namespace's `on_start` hook.
         pub fn register<H: Handlers>(app: &::fastsocket::server::App, handlers: H) {
             #register_body
         }
@@ -180,6 +221,22 @@ fn namespace_module(api: &Api, map: &TypeMap<'_>, ns: &Namespace) -> TokenStream
         .iter()
         .chain(&ns.outbound)
         .any(|e| !e.security.is_empty());
+    let streams = format_ident!("{}Streams", ns.pascal);
+    let stream_methods = ns.inbound.iter().map(|event| {
+        let method = format_ident!("{}", event.method);
+        let name = &event.name;
+        let payload = model_type(map, event.payload);
+        let doc = format!(
+            " Every `{name}` that passes its checks from now on, as its handler gets it (dropping the stream \
+             unsubscribes)."
+        );
+        quote! {
+            #[doc = #doc]
+            pub fn #method(&self) -> ::fastsocket::server::streams::EventStream<#payload, #params> {
+                self.0.subscribe(#path, #name)
+            }
+        }
+    });
     let registrations = ns.inbound.iter().map(|event| {
         let method = format_ident!("{}", event.method);
         let name = &event.name;
@@ -205,6 +262,10 @@ fn namespace_module(api: &Api, map: &TypeMap<'_>, ns: &Namespace) -> TokenStream
             });
             #requires
         }
+    });
+    let volatile = ns.outbound.iter().filter(|e| e.volatile).map(|event| {
+        let name = &event.name;
+        quote!(let namespace = namespace.volatile(#name);)
     });
     let security = security(api, ns);
     let handlers_doc = format!(
@@ -243,6 +304,19 @@ fn namespace_module(api: &Api, map: &TypeMap<'_>, ns: &Namespace) -> TokenStream
             /// What a handler of this namespace gets besides the payload.
             pub type #context = ::fastsocket::server::Context<#emitter, #params>;
 
+            /// The typed streams of this namespace's inbound events (from `Streams`).
+            #[derive(Clone, Debug)]
+            pub struct #streams(pub(super) ::fastsocket::server::Streams);
+
+            impl #streams {
+                /// The streams of every namespace (a namespace without inbound events has only these).
+                pub fn inner(&self) -> &::fastsocket::server::Streams {
+                    &self.0
+                }
+
+                #(#stream_methods)*
+            }
+
             #[doc = #handlers_doc]
             pub trait #handlers: Send + Sync + 'static {
                 /// Runs when a client has connected (after authentication), before its first event is handled.
@@ -255,6 +329,13 @@ fn namespace_module(api: &Api, map: &TypeMap<'_>, ns: &Namespace) -> TokenStream
                 fn on_disconnect(&self, ctx: #context) -> impl ::std::future::Future<Output = ()> + Send {
                     let _ = ctx;
                     async {}
+                }
+
+                /// Runs once when the server starts, after every namespace was registered: subscribe to the
+                /// typed streams of inbound events here (`streams.<namespace>().<event>()`) and spawn the tasks
+                /// that consume them.
+                fn on_start(&self, streams: &super::Streams) {
+                    let _ = streams;
                 }
 
                 #(#trait_methods)*
@@ -285,6 +366,7 @@ fn namespace_module(api: &Api, map: &TypeMap<'_>, ns: &Namespace) -> TokenStream
                     }
                 });
                 #(#registrations)*
+                #(#volatile)*
                 namespace.register();
             }
         }

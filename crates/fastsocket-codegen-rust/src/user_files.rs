@@ -1,5 +1,6 @@
-//! Files written once and then owned by the user: the manifest, `lib.rs`, `main.rs`, the handler stubs, the README
-//! and `.env.example`. Each is a minijinja template in the repository's `templates/rust/` (reached through this
+//! Files written once and then owned by the user: the manifest, `lib.rs`, `main.rs`, the handler stubs, the README,
+//! `.env.example`, and the deployment files (alert rules, Prometheus and Grafana settings, `Dockerfile`,
+//! `docker-compose.yml`, Kubernetes manifests, a GitHub Actions workflow). Each is a minijinja template in the repository's `templates/rust/` (reached through this
 //! crate's `templates` link, so `cargo package` ships them), rendered from one [`ProjectContext`]: a new user file
 //! is a new template plus, when it needs data the others do not, a new field there.
 
@@ -31,6 +32,18 @@ const TEMPLATES: &[(&str, &str)] = embedded![
     "env.example.j2",
     "alerts.yml.j2",
     "alerts.test.yml.j2",
+    "prometheus.yml.j2",
+    "grafana-datasource.yml.j2",
+    "grafana-dashboards.yml.j2",
+    "Dockerfile.j2",
+    "dockerignore.j2",
+    "docker-compose.yml.j2",
+    "k8s-configmap.yml.j2",
+    "k8s-secret.yml.j2",
+    "k8s-deployment.yml.j2",
+    "k8s-service.yml.j2",
+    "k8s-hpa.yml.j2",
+    "ci.yml.j2",
 ];
 
 /// Which crates a user file belongs to.
@@ -60,6 +73,43 @@ const FILES: &[(&str, &str, When)] = &[
         "alerts.test.yml.j2",
         When::Server,
     ),
+    // Deployment: the image, two replicas on Redis with Prometheus and Grafana, Kubernetes, CI.
+    (
+        "deploy/prometheus/prometheus.yml",
+        "prometheus.yml.j2",
+        When::Server,
+    ),
+    (
+        "deploy/grafana/provisioning/datasources/prometheus.yml",
+        "grafana-datasource.yml.j2",
+        When::Server,
+    ),
+    (
+        "deploy/grafana/provisioning/dashboards/dashboards.yml",
+        "grafana-dashboards.yml.j2",
+        When::Server,
+    ),
+    ("Dockerfile", "Dockerfile.j2", When::Server),
+    (".dockerignore", "dockerignore.j2", When::Server),
+    ("docker-compose.yml", "docker-compose.yml.j2", When::Server),
+    (
+        "deploy/k8s/configmap.yaml",
+        "k8s-configmap.yml.j2",
+        When::Server,
+    ),
+    ("deploy/k8s/secret.yaml", "k8s-secret.yml.j2", When::Server),
+    (
+        "deploy/k8s/deployment.yaml",
+        "k8s-deployment.yml.j2",
+        When::Server,
+    ),
+    (
+        "deploy/k8s/service.yaml",
+        "k8s-service.yml.j2",
+        When::Server,
+    ),
+    ("deploy/k8s/hpa.yaml", "k8s-hpa.yml.j2", When::Server),
+    (".github/workflows/ci.yml", "ci.yml.j2", When::Server),
 ];
 
 /// Everything the user-file templates read; every template gets all of it.
@@ -69,6 +119,9 @@ pub struct ProjectContext {
     crate_name: String,
     /// The package name as a Rust path segment.
     crate_ident: String,
+    /// The package name as a Kubernetes object name and a container image name (DNS-1123 label: lowercase
+    /// letters, digits and `-`, at most 63 characters).
+    dns_name: String,
     /// The document's `info`.
     info: Info,
     /// The title as a doc-comment line.
@@ -152,6 +205,7 @@ impl ProjectContext {
         ProjectContext {
             crate_name: options.crate_name.clone(),
             crate_ident: options.crate_name.replace('-', "_"),
+            dns_name: dns_label(&options.crate_name),
             info: Info {
                 title: api.info.title.clone(),
                 version: api.info.version.clone(),
@@ -257,7 +311,8 @@ pub fn render(context: &ProjectContext) -> Result<Vec<OutputFile>, EmitError> {
             file: (*path).to_string(),
             reason: format!("template {template}: {e:#}"),
         };
-        // Prometheus rules hold Go templates (`{{ $labels.instance }}`): their templates use `[[ ]]` instead.
+        // Prometheus rules hold Go templates (`{{ $labels.instance }}`) and workflows GitHub expressions
+        // (`${{ github.sha }}`): YAML templates use `[[ ]]` instead.
         let env = if template.ends_with(".yml.j2") {
             &yaml
         } else {
@@ -278,8 +333,9 @@ pub fn render(context: &ProjectContext) -> Result<Vec<OutputFile>, EmitError> {
 
 /// The template engine with every template loaded: strict about undefined values, no auto-escaping (the files are
 /// Rust, TOML, Markdown and YAML; TOML strings go through the `toml` filter). With `brackets`, the delimiters are
-/// `[[ ]]`, `[% %]` and `[# #]`, so that `{{ }}` passes through (the YAML files, whose Prometheus templates use
-/// it); their values are the crate name only, safe in YAML and PromQL as they are.
+/// `[[ ]]`, `[% %]` and `[# #]`, so that `{{ }}` passes through (the YAML files, whose Prometheus templates and
+/// GitHub expressions use it); their values are the crate name and the credential variables' names and schemes,
+/// safe in YAML and PromQL as they are (a scheme's key, which may hold anything, is left out of them).
 fn environment(brackets: bool) -> Result<Environment<'static>, EmitError> {
     let failed = |name: &str, e: minijinja::Error| EmitError::Internal {
         file: format!("templates/rust/{name}"),
@@ -313,7 +369,38 @@ fn environment(brackets: bool) -> Result<Environment<'static>, EmitError> {
     Ok(env)
 }
 
+/// `name` as a DNS-1123 label: lowercase ASCII letters and digits, each run of other characters one `-`, no `-` at
+/// either end, at most 63 characters (`server` when nothing is left).
+fn dns_label(name: &str) -> String {
+    let lower = name.to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let label: String = words.join("-").chars().take(63).collect();
+    match label.trim_end_matches('-') {
+        "" => "server".to_owned(),
+        label => label.to_owned(),
+    }
+}
+
 /// A TOML basic string (JSON's string escapes are valid TOML).
 fn toml_string(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dns_label;
+
+    #[test]
+    fn dns_labels() {
+        assert_eq!(dns_label("fastsocket-chat"), "fastsocket-chat");
+        assert_eq!(dns_label("My_API"), "my-api");
+        assert_eq!(dns_label("_x_"), "x");
+        assert_eq!(dns_label("a__b"), "a-b");
+        assert_eq!(dns_label("__"), "server");
+        let long = dns_label(&format!("{}-b", "a".repeat(62)));
+        assert_eq!(long, "a".repeat(62));
+    }
 }

@@ -18,6 +18,7 @@ macro_rules! embedded {
 /// Every template, by name.
 const TEMPLATES: &[(&str, &str)] = embedded![
     "generated/runtime.ts.j2",
+    "generated/delivery.ts.j2",
     "generated/types.ts.j2",
     "generated/schemas.ts.j2",
     "generated/validators.ts.j2",
@@ -58,6 +59,11 @@ pub const PROJECT_FILES: &[(&str, &str, Owner)] = &[
     (
         "src/generated/runtime.ts",
         "generated/runtime.ts.j2",
+        Owner::Generator,
+    ),
+    (
+        "src/generated/delivery.ts",
+        "generated/delivery.ts.j2",
         Owner::Generator,
     ),
     (

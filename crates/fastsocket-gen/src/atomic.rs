@@ -21,7 +21,8 @@ const TEMP_SUFFIX: &str = ".tmp";
 #[derive(Default)]
 pub(crate) struct Staged {
     files: Vec<(NamedTempFile, PathBuf)>,
-    /// Folders already cleared of a killed run's temporary files (once, before this run's own land there).
+    /// Folders already created, checked to be inside the root and cleared of a killed run's temporary files
+    /// (once, before this run's own land there).
     swept: HashSet<PathBuf>,
 }
 
@@ -30,10 +31,13 @@ impl Staged {
     /// still inside `root` once symbolic links are resolved.
     pub(crate) fn stage(&mut self, root: &Path, path: &Path, contents: &[u8]) -> io::Result<()> {
         let parent = path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(parent)?;
-        ensure_inside(root, parent)?;
-        if self.swept.insert(parent.to_path_buf()) {
+        // Once per folder: creating it, resolving its links (two `canonicalize`s, a `readlink` per component)
+        // and sweeping it cost more than writing a small file, and a document can make hundreds in one folder.
+        if !self.swept.contains(parent) {
+            std::fs::create_dir_all(parent)?;
+            ensure_inside(root, parent)?;
             sweep_stale(parent);
+            self.swept.insert(parent.to_path_buf());
         }
         let mut temp = tempfile::Builder::new()
             .prefix(TEMP_PREFIX)

@@ -125,7 +125,13 @@ pub struct Event {
     /// the servers its channel is on. Alternatives (any one suffices) of schemes with scopes that must all pass;
     /// empty: no credentials needed.
     pub security: Vec<SecurityRequirement>,
+    /// Sent at most once, never replayed to a client that reconnects: `x-fastsocket-volatile: true` on the
+    /// message or its operation (typing indicators, positions: what is stale by the time a client is back).
+    pub volatile: bool,
 }
+
+/// The name of the extension that marks an event volatile ([`Event::volatile`]).
+pub const VOLATILE_EXTENSION: &str = "x-fastsocket-volatile";
 
 /// The namespaces of a document under a mapping, in document order, with notes on what was merged or dropped.
 pub fn namespaces(api: &Api, mapping: Mapping) -> (Vec<Namespace>, Vec<String>) {
@@ -206,6 +212,9 @@ pub fn namespaces(api: &Api, mapping: Mapping) -> (Vec<Namespace>, Vec<String>) 
                         .or_else(|| message.description.clone())
                         .or_else(|| op.summary.clone()),
                     security: security.clone(),
+                    volatile: [&message.extensions, &op.extensions]
+                        .iter()
+                        .any(|x| x.get(VOLATILE_EXTENSION) == Some(&serde_json::Value::Bool(true))),
                 };
                 let list = match op.action {
                     Action::Receive => &mut ns.inbound,
@@ -246,7 +255,7 @@ pub fn namespaces(api: &Api, mapping: Mapping) -> (Vec<Namespace>, Vec<String>) 
         }
         let mut methods = NameScope::new();
         // The handler trait's lifecycle hooks, and the methods every generated emitter has besides its events.
-        for reserved in ["on_connect", "on_disconnect", "to", "inner"] {
+        for reserved in ["on_connect", "on_disconnect", "on_start", "to", "inner"] {
             methods.reserve(reserved);
         }
         for event in ns.inbound.iter_mut().chain(ns.outbound.iter_mut()) {
