@@ -190,4 +190,88 @@ await test("[default] polling upgraded to websocket: lobby and room on one conne
   roomSocket.disconnect();
 });
 
+// Delivery across reconnects (docs/delivery.md): what a session's socket is told and replayed.
+const hex = (digits) => Array.from({ length: digits }, () => Math.floor(Math.random() * 16).toString(16)).join("");
+
+/** A socket of a delivery session on a room: the `fastsocket:resume` it is told, and every numbered event. */
+function sessionSocket(room, name, fastsocket) {
+  const s = socket(`/rooms/${room}`, "websocket", { query: { username: name }, auth: { fastsocket } });
+  const seen = { messages: [], last: null };
+  for (const event of ["message", "user_joined"]) {
+    s.on(event, (payload, offset) => {
+      if (typeof offset === "number") {
+        seen.last = offset;
+      }
+      if (event === "message") {
+        seen.messages.push([payload.text, offset]);
+      }
+    });
+  }
+  return { s, told: next(s, "fastsocket:resume"), seen };
+}
+
+await test("[websocket] delivery: a resumed session is replayed what it missed; plain clients get no offset", async () => {
+  const room = unique("resume");
+  const plain = await member(room, unique("plain"), "websocket");
+  const session = hex(32);
+  const first = sessionSocket(room, unique("away"), { session });
+  const fresh = await first.told;
+  assert.equal(fresh.status, "fresh");
+  assert.match(fresh.epoch, /^[0-9a-f]{16}$/);
+  // Its own `user_joined` is numbered: the last offset it processed.
+  const joinedBy = Date.now() + 5000;
+  while (first.seen.last === null && Date.now() < joinedBy) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.equal(typeof first.seen.last, "number");
+  first.s.disconnect();
+  const plainArgs = new Promise((resolve) => plain.once("message", (...args) => resolve(args)));
+  await ack(plain, "send_message", { text: "while you were away" });
+  assert.equal((await plainArgs).length, 1, "a plain client gets the payload only");
+  const back = sessionSocket(room, unique("back"), { session, epoch: fresh.epoch, offset: first.seen.last });
+  const resumed = await back.told;
+  assert.equal(resumed.status, "resumed");
+  assert.ok(resumed.replayed >= 1, `replayed ${resumed.replayed}`);
+  const replayedBy = Date.now() + 5000;
+  while (back.seen.messages.length === 0 && Date.now() < replayedBy) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.equal(back.seen.messages.length, 1);
+  const [text, offset] = back.seen.messages[0];
+  assert.equal(text, "while you were away");
+  assert.ok(offset > first.seen.last, `offset ${offset} after ${first.seen.last}`);
+  back.s.disconnect();
+  plain.disconnect();
+});
+
+await test("[websocket] delivery: an offset of another epoch is answered `gap`", async () => {
+  const resumed = sessionSocket(unique("gap"), unique("gap"), {
+    session: hex(32),
+    epoch: "0000000000000001",
+    offset: 5,
+  });
+  assert.equal((await resumed.told).status, "gap");
+  resumed.s.disconnect();
+});
+
+await test("[websocket] delivery: a malformed session is refused at connect", async () => {
+  const message = await refused(`/rooms/${unique("bad")}`, "websocket", {
+    query: { username: unique("bad") },
+    auth: { fastsocket: { session: "not-hex" } },
+  });
+  assert.match(message, /fastsocket\.session/);
+});
+
+await test("[websocket] delivery: a retried key runs the handler once and gets the first answer", async () => {
+  const session = sessionSocket(unique("retry"), unique("retry"), { session: hex(32) });
+  await session.told;
+  const key = { fastsocket: { key: hex(16) } };
+  const first = await ack(session.s, "send_message", { text: "once" }, key);
+  const again = await ack(session.s, "send_message", { text: "once" }, key);
+  assert.equal(again.messageId, first.messageId);
+  const other = await ack(session.s, "send_message", { text: "once" }, { fastsocket: { key: hex(16) } });
+  assert.notEqual(other.messageId, first.messageId);
+  session.s.disconnect();
+});
+
 finish();

@@ -201,6 +201,35 @@ await test("Redis restarted: /readyz 503 while it is down (local clients still s
   onB.off("announcement");
 }, 60_000);
 
+await test("Redis prefix isolation: two nodes on another FASTSOCKET_REDIS_PREFIX hear each other, not b's cluster", async () => {
+  // Two more nodes on the same Redis, under a prefix of their own (another API, or another tenant's deployment).
+  for (const name of ["d", "e"]) {
+    nodes[name] = await arenaNode(name, { FASTSOCKET_REDIS_URL: redis.url, FASTSOCKET_REDIS_PREFIX: "cluster-other" });
+  }
+  const { d, e } = nodes;
+  const [onD, onE] = await Promise.all([client(d.url), client(e.url)]);
+  const [seenB, seenD] = [collect(onB), collect(onD)];
+  // The positive control: d's shouts reach e, so a silence below is the prefix's doing, not a broken link.
+  const fromD = Array.from({ length: 10 }, (_, i) => `d-${i}`);
+  await shoutAll(onD, fromD, [onE, onD]);
+  // b's shouts reach c (same prefix) ...
+  const fromB = Array.from({ length: 10 }, (_, i) => `b-${i}`);
+  await shoutAll(onB, fromB, [onC, onB]);
+  // ... and after one more round trip through Redis on each side, neither cluster has heard the other.
+  await shoutAll(onE, ["e-last"], [onD]);
+  await shoutAll(onC, ["c-last"], [onB]);
+  sameSet(seenB, [...fromB, "c-last"]);
+  sameSet(seenD, [...fromD, "e-last"]);
+  onB.off("announcement");
+  onC.off("announcement");
+  onD.off("announcement");
+  for (const n of [d, e]) {
+    n.child.kill("SIGTERM");
+    const { code } = await n.child.exited;
+    assert.equal(code, 0);
+  }
+}, 60_000);
+
 await test("SIGTERM on node c drains it: server_shutdown sent, /readyz 503 draining, the slow handler's ack arrives, exit 0", async () => {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   assert.equal((await get(c.port, "/readyz", agent)).status, 200);

@@ -8,7 +8,9 @@
 //!   broadcasts `message` to the room and acknowledges its id (a retried `clientMessageId` gets the first
 //!   answer again); `typing` sends `typing_indicator` to the others; `history` acknowledges a page.
 //! - `/admin` (bearer token or `?api_key=`): a `server_stats` sample on connect and every 10 s; `kick_user`
-//!   disconnects every socket of the user and bans them for `banMinutes`.
+//!   disconnects every socket of the user and bans them for `banMinutes`; every 5 s, `room_activity`: the
+//!   messages per room over the last minute, computed from the typed stream of `send_message` (see
+//!   [`activity`](crate::activity), started by `on_start`).
 //!
 //! Users are named by the handshake query `?username=` (see [`USERNAME_QUERY`]); without one, a socket is a
 //! guest.
@@ -19,7 +21,7 @@ use std::time::Duration;
 use fastsocket::Violation;
 use fastsocket::server::HandlerError;
 
-use crate::generated::server::{admin, lobby, room};
+use crate::generated::server::{Streams, admin, lobby, room};
 use crate::models::{
     ChatMessage, HistoryPagePayload, HistoryRequestPayload, JoinRoomAckPayload,
     JoinRoomAckPayloadStatus, JoinRoomPayload, KickUserAck, KickUserPayload, LeaveRoomPayload,
@@ -31,13 +33,36 @@ use crate::state::{State, USERNAME_QUERY, is_room_id, query_param, user_named};
 /// How often an operator gets a `server_stats` sample.
 const STATS_EVERY: Duration = Duration::from_secs(10);
 
+/// How often the operators get `room_activity` (one of the window's buckets: the window spans
+/// [`activity::BUCKETS`](crate::activity::BUCKETS) of them, a minute).
+pub const ACTIVITY_EVERY: Duration = Duration::from_secs(5);
+
 /// The server's state, shared by every handler.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Handlers {
     state: Arc<Mutex<State>>,
+    activity_every: Duration,
+}
+
+impl Default for Handlers {
+    fn default() -> Self {
+        Handlers {
+            state: Arc::default(),
+            activity_every: ACTIVITY_EVERY,
+        }
+    }
 }
 
 impl Handlers {
+    /// The same handlers, with `room_activity` every `period` instead of [`ACTIVITY_EVERY`] (the window spans
+    /// [`activity::BUCKETS`](crate::activity::BUCKETS) periods).
+    pub fn with_activity_every(self, period: Duration) -> Self {
+        Handlers {
+            activity_every: period,
+            ..self
+        }
+    }
+
     /// The state, locked. Never held across an `.await`: emits happen after it is released.
     fn state(&self) -> MutexGuard<'_, State> {
         // A handler that panicked while holding the lock left the state consistent enough to go on: every
@@ -276,6 +301,10 @@ impl Handlers {
 }
 
 impl admin::AdminHandlers for Handlers {
+    fn on_start(&self, streams: &Streams) {
+        crate::activity::spawn(streams, self.activity_every);
+    }
+
     async fn on_connect(&self, ctx: admin::AdminContext) {
         if ctx.reply().server_stats(&self.stats()).await.is_err() {
             return;

@@ -5,6 +5,7 @@
 // The generator's output is formatted by prettyplease and carries a hash of its text: rustfmt must leave it.
 #[rustfmt::skip]
 pub mod generated;
+pub mod activity;
 pub mod handlers;
 pub mod state;
 

@@ -44,13 +44,21 @@ pub async fn server() -> Server {
 
 /// A fresh server in this process with `config` (on a free port), whatever `CHAT_URL` says.
 pub async fn local_server(config: ServerConfig) -> Server {
+    local_server_with(config, |app| register(app, Handlers::default())).await
+}
+
+/// A fresh server in this process with `config`, whose namespaces `install` registers.
+pub async fn local_server_with(
+    config: ServerConfig,
+    install: impl FnOnce(&fastsocket::server::App),
+) -> Server {
     let (token, key) = ("rust-token-1", "rust-key-2");
     let config = ServerConfig { port: 0, ..config };
     let (addr, handle) = fastsocket::server::serve(
         &SPEC,
         config,
         TokenList::new(vec![token.to_owned(), key.to_owned()]),
-        |app| register(app, Handlers::default()),
+        install,
     )
     .await
     .expect("the server starts");
