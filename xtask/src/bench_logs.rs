@@ -244,8 +244,20 @@ fn ensure_jq() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `cargo build` of a server crate (`--release` when `release`); its binary.
+/// `cargo build` of the chat server (`--release` when `release`); its binary.
 fn build_server(crate_dir: &Path, target: &Path, release: bool) -> anyhow::Result<PathBuf> {
+    build_binary(crate_dir, target, release, "fastsocket-chat", &[])
+}
+
+/// `cargo build` of a crate with its own workspace (`--release` when `release`), with the extra environment
+/// `env`; the path of its binary `name`.
+pub(crate) fn build_binary(
+    crate_dir: &Path,
+    target: &Path,
+    release: bool,
+    name: &str,
+    env: &[(&str, &str)],
+) -> anyhow::Result<PathBuf> {
     let mut cargo = Command::new(crate::e2e::cargo());
     cargo.arg("build");
     if release {
@@ -255,12 +267,13 @@ fn build_server(crate_dir: &Path, target: &Path, release: bool) -> anyhow::Resul
         .args(["--quiet", "--manifest-path"])
         .arg(crate_dir.join("Cargo.toml"))
         .env("CARGO_TARGET_DIR", target)
+        .envs(env.iter().copied())
         .status()
         .context("running cargo build")?;
-    ensure!(status.success(), "the chat server does not build: {status}");
+    ensure!(status.success(), "{name} does not build: {status}");
     let binary = target
         .join(if release { "release" } else { "debug" })
-        .join(format!("fastsocket-chat{}", std::env::consts::EXE_SUFFIX));
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     ensure!(binary.exists(), "no binary at {}", binary.display());
     Ok(binary)
 }

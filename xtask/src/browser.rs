@@ -117,12 +117,12 @@ pub fn run(_args: &BrowserArgs) -> anyhow::Result<bool> {
         e2e::run_suite("browser", command, &env, &mut tally);
     }
 
-    println!("== stop");
-    e2e::stop_and_check_log(server, &log_path, None, &mut tally);
-    println!(
-        "browser took {:.1} s (server log: target/browser/server.log, screenshots: target/browser-artifacts/screenshots/, of failures: target/browser-artifacts/)",
-        started.elapsed().as_secs_f64()
-    );
-    println!("{} passed, {} failed", tally.passed, tally.failed);
-    Ok(tally.failed == 0)
+    Ok(e2e::stop_and_finish(
+        "browser",
+        server,
+        &log_path,
+        started,
+        "server log: target/browser/server.log, screenshots: target/browser-artifacts/screenshots/, of failures: target/browser-artifacts/",
+        &mut tally,
+    ))
 }

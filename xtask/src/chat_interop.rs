@@ -130,14 +130,14 @@ pub fn run(args: &ChatInteropArgs) -> anyhow::Result<bool> {
         }
     }
 
-    println!("== stop");
-    e2e::stop_and_check_log(server, &log_path, None, &mut tally);
-    println!(
-        "chat-interop took {:.1} s (server log: target/chat-interop/server.log)",
-        started.elapsed().as_secs_f64()
-    );
-    println!("{} passed, {} failed", tally.passed, tally.failed);
-    Ok(tally.failed == 0)
+    Ok(e2e::stop_and_finish(
+        "chat-interop",
+        server,
+        &log_path,
+        started,
+        "server log: target/chat-interop/server.log",
+        &mut tally,
+    ))
 }
 
 /// A folder shaped like a Vite build (`index.html`, a content-hashed asset), standing in for the generated Vue

@@ -86,7 +86,7 @@ pub fn run(args: &ClusterArgs) -> anyhow::Result<bool> {
     let (env, node) = prepare(&repo, &args.redis_server, &work)?;
     let mut tally = Tally::default();
     e2e::run_client_suite(&repo, "node", node, "cluster.mjs", &env, &mut tally);
-    for name in ["a", "b", "c"] {
+    for name in ["a", "b", "c", "d", "e"] {
         tally.check(
             &format!("node {name}: no panic in its log"),
             e2e::check_log(&work.join(format!("{name}.log")), None),

@@ -279,6 +279,13 @@ pub(crate) fn build(crate_dir: &Path, target: &Path, name: &str) -> anyhow::Resu
     Ok(binary)
 }
 
+/// The target folder cargo builds in: `CARGO_TARGET_DIR`, else the repository's `target/`.
+pub(crate) fn target_dir(repo: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo.join("target"))
+}
+
 pub(crate) fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
@@ -326,18 +333,26 @@ pub(crate) fn npm_ci(dir: &Path) -> anyhow::Result<()> {
 
 /// The venv's interpreter, with `requirements.txt` installed (again when it changed).
 pub(crate) fn prepare_python(repo: &Path, work: &Path) -> anyhow::Result<PathBuf> {
-    let venv = work.join("venv");
+    prepare_venv(
+        &repo.join("tests/e2e/python/requirements.txt"),
+        &work.join("venv"),
+    )
+}
+
+/// The interpreter of the venv at `venv` (created when missing), with `requirements` installed from PyPI (again
+/// when the file changed).
+pub(crate) fn prepare_venv(requirements: &Path, venv: &Path) -> anyhow::Result<PathBuf> {
     let python = venv.join("bin/python");
     if !python.exists() {
         let status = Command::new("python3")
             .args(["-m", "venv"])
-            .arg(&venv)
+            .arg(venv)
             .status()
             .context("running python3 -m venv (is Python 3 installed?)")?;
         ensure!(status.success(), "python3 -m venv failed: {status}");
     }
-    let requirements = repo.join("tests/e2e/python/requirements.txt");
-    let wanted = fs::read(&requirements).context("reading requirements.txt")?;
+    let wanted =
+        fs::read(requirements).with_context(|| format!("reading {}", requirements.display()))?;
     let stamp = venv.join("installed-requirements.txt");
     if fs::read(&stamp).ok().as_deref() != Some(wanted.as_slice()) {
         let status = Command::new(&python)
@@ -349,7 +364,7 @@ pub(crate) fn prepare_python(repo: &Path, work: &Path) -> anyhow::Result<PathBuf
                 "--disable-pip-version-check",
                 "-r",
             ])
-            .arg(&requirements)
+            .arg(requirements)
             .status()
             .context("running pip install")?;
         ensure!(status.success(), "pip install failed: {status}");
@@ -607,6 +622,39 @@ fn parse_summary(line: &str) -> Option<(usize, usize)> {
     let passed = passed.strip_suffix(" passed")?.parse().ok()?;
     let failed = failed.strip_suffix(" failed")?.parse().ok()?;
     Some((passed, failed))
+}
+
+/// Starts `binary serve` on a free port of 127.0.0.1 (see [`Server::start`]); the server and its address.
+pub(crate) fn serve_on_loopback(
+    binary: &Path,
+    crate_dir: &Path,
+    env: &[(&str, String)],
+    log: &Path,
+) -> anyhow::Result<(Server, SocketAddr)> {
+    let port = free_port()?;
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let args = ["serve", "--host", "127.0.0.1", "--port", &port.to_string()];
+    Ok((Server::start(binary, crate_dir, &args, env, log)?, addr))
+}
+
+/// The end of a suite: stops the server and checks its log ([`stop_and_check_log`]), prints how long `task`
+/// took (with `where_to_look`) and the tally; `true` when every check passed.
+pub(crate) fn stop_and_finish(
+    task: &str,
+    server: Server,
+    log_path: &Path,
+    started: Instant,
+    where_to_look: &str,
+    tally: &mut Tally,
+) -> bool {
+    println!("== stop");
+    stop_and_check_log(server, log_path, None, tally);
+    println!(
+        "{task} took {:.1} s ({where_to_look})",
+        started.elapsed().as_secs_f64()
+    );
+    println!("{} passed, {} failed", tally.passed, tally.failed);
+    tally.failed == 0
 }
 
 /// Stops the server with SIGTERM and checks it exited cleanly, then that its log holds no panic but the

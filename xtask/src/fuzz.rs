@@ -33,12 +33,12 @@ const MULTI_FILE: [&str; 4] = [
     "schemas/user.json",
 ];
 /// Seconds per target of `--smoke`.
-const SMOKE_SECONDS: u64 = 25;
+const SMOKE_SECONDS: u64 = 15;
 
 /// Arguments of `cargo xtask fuzz`.
 #[derive(Debug, Args)]
 pub struct FuzzArgs {
-    /// The CI run: each target for 25 s.
+    /// The CI run: each target for 15 s.
     #[arg(long, conflicts_with = "seconds")]
     smoke: bool,
     /// Seconds per target.

@@ -2,12 +2,18 @@
 //! compares the generated validators with the `jsonschema` crate; `cargo xtask e2e` and `cargo xtask chat-interop`
 //! drive generated servers with real clients; `cargo xtask examples` regenerates the checked-in examples.
 
+mod bench_gen;
+mod bench_load;
 mod bench_logs;
+mod bench_plots;
 mod browser;
 mod build_rs;
+mod chaos;
 mod chat_interop;
 mod cluster;
 mod corpus;
+mod coverage;
+mod deploy_check;
 mod differential;
 mod e2e;
 mod e2e_security;
@@ -90,9 +96,24 @@ enum Task {
     /// Prints a table of MB/s.
     /// Installs jq with apt-get when missing.
     BenchLogs(bench_logs::BenchLogsArgs),
+    /// Benchmark (not a test): fastsocket-gen (server crate and Vue client, whole processes) against Modelina
+    /// (Rust and TypeScript models) and @asyncapi/generator's baked-in JavaScript client on five corpus documents:
+    /// median wall time of 5 runs, peak RSS, whether the Rust written compiles, ratios. Writes its section of
+    /// `docs/benchmarks.md` and `docs/benchmarks/bench-gen.svg`. The anchors are installed from
+    /// `bench/gen/package-lock.json` into `target/bench-gen/npm` (needs node/npm). `--smoke`: the small document,
+    /// one run of the debug build, fastsocket-gen only, nothing written.
+    BenchGen(bench_gen::BenchGenArgs),
+    /// Benchmark (not a test): four servers of `bench/orders.yaml` side by side under socket.io-client load (the
+    /// generated one, a hand-written socketioxide floor, Node socket.io + Ajv, python-socketio + FastAPI +
+    /// Pydantic) at levels up to 10k connections and 12k msg/s: connect time, ack percentiles, timeouts, wrong
+    /// answers, server CPU per 1k acks, memory per connection, as tables with ratios to the floor; writes its
+    /// section of `docs/benchmarks.md` and `docs/benchmarks/load-*.svg`. `--smoke`: tiny levels, debug builds,
+    /// prints the table and fails on a wrong answer. Needs node/npm and python3.
+    BenchLoad(bench_load::BenchLoadArgs),
     /// Three processes of the e2e arena server on one real `redis-server`, with socket.io-client sockets on
     /// each (`tests/e2e/node/cluster.mjs`): broadcasts and room emits across nodes, a node killed (its clients
-    /// move to another), Redis restarted (`/readyz` 503 then 200, delivery resumes), a graceful drain on
+    /// move to another), Redis restarted (`/readyz` 503 then 200, delivery resumes), two nodes on another
+    /// `FASTSOCKET_REDIS_PREFIX` isolated from the others, a graceful drain on
     /// SIGTERM. Needs node/npm and redis-server. Prints one line per case and `N passed, N failed`.
     Cluster(cluster::ClusterArgs),
     /// A benchmark, not a test: broadcast latency (p50, p99) and throughput of the arena server on one node
@@ -107,6 +128,23 @@ enum Task {
     /// traffic, binary attachments, connection floods and abrupt disconnects (`tests/e2e/node/soak.mjs`) while a
     /// probe client checks every answer; prints a table (memory before/after included) and `N passed, N failed`.
     Soak(soak::SoakArgs),
+    /// Delivery across reconnects under chaos: the checked-in chat server behind a TCP proxy of our own that cuts
+    /// and delays connections at random, 200 generated clients (the chat client's `client.ts` bundled for Node)
+    /// exchanging numbered messages for a minute (`--smoke`: 40 for 8 s); prints delivered / sent per direction
+    /// and fails on a lost, duplicated or reordered message. `--off`: the same with plain clients, reported only.
+    /// Needs node/npm.
+    Chaos(chaos::ChaosArgs),
+    /// Check the deployment files generated with a server crate (Dockerfile, docker-compose.yml, deploy/k8s/,
+    /// the Prometheus configuration, the GitHub Actions workflow) of the checked-in chat server and of a fresh
+    /// crate: schemas and linters from PyPI (installed once in a venv under `~/.cache/fastsocket-gen/`),
+    /// promtool, the server run with the manifests' settings (probes, HEALTHCHECK), the workflow's steps. Prints
+    /// one line per check and `N passed, N failed`.
+    DeployCheck,
+    /// Line coverage: one instrumented pass of the workspace tests (`cargo llvm-cov --workspace`), then a table
+    /// of line coverage per crate (loader, IR, emitters, runtime; `--crates` to choose); `--fail-under 95` (or
+    /// `CRATE=N`) fails below a floor. Needs llvm-tools (`rustup component add llvm-tools-preview`) and
+    /// cargo-llvm-cov (`cargo install cargo-llvm-cov --locked`).
+    Coverage(coverage::CoverageArgs),
 }
 
 fn main() -> ExitCode {
@@ -120,11 +158,16 @@ fn main() -> ExitCode {
         Task::Browser(args) => browser::run(&args),
         Task::BuildRs => build_rs::run(),
         Task::BenchLogs(args) => bench_logs::run(&args),
+        Task::BenchGen(args) => bench_gen::run(&args),
+        Task::BenchLoad(args) => bench_load::run(&args),
         Task::Metrics => metrics::run(),
         Task::Cluster(args) => cluster::run(&args),
         Task::BenchCluster(args) => cluster::bench(&args),
         Task::Fuzz(args) => fuzz::run(&args),
         Task::Soak(args) => soak::run(&args),
+        Task::Chaos(args) => chaos::run(&args),
+        Task::DeployCheck => deploy_check::run(),
+        Task::Coverage(args) => coverage::run(&args),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

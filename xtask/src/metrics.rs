@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail, ensure};
 use serde_json::Value;
 
-use crate::e2e::{self, Server, Tally};
+use crate::e2e::{self, Tally};
 use crate::examples::CHAT_SERVER;
 
 /// The crate's package name: the scrape job its generated rules and dashboard select.
@@ -61,13 +61,10 @@ pub fn run() -> anyhow::Result<bool> {
     let node = e2e::prepare_node(&repo);
 
     println!("== serve");
-    let port = e2e::free_port()?;
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let log_path = work.join("server.log");
-    let server = Server::start(
+    let (server, addr) = e2e::serve_on_loopback(
         &binary,
         &crate_dir,
-        &["serve", "--host", "127.0.0.1", "--port", &port.to_string()],
         &[("FASTSOCKET_AUTH_TOKENS", "metrics-token-4c1d".to_owned())],
         &log_path,
     )?;
@@ -226,7 +223,7 @@ fn finish(tally: &Tally, started: Instant) -> anyhow::Result<bool> {
 }
 
 /// `apt-get install prometheus` when `promtool` or `prometheus` is missing.
-fn install_prometheus() -> anyhow::Result<()> {
+pub(crate) fn install_prometheus() -> anyhow::Result<()> {
     let present = |tool: &str| {
         Command::new(tool)
             .arg("--version")
@@ -253,7 +250,7 @@ fn install_prometheus() -> anyhow::Result<()> {
 }
 
 /// `promtool ARGS` in `dir`; its output on failure.
-fn promtool(dir: &Path, args: &[&str]) -> anyhow::Result<()> {
+pub(crate) fn promtool(dir: &Path, args: &[&str]) -> anyhow::Result<()> {
     let output = Command::new("promtool")
         .args(args)
         .current_dir(dir)
