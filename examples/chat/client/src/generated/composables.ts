@@ -143,8 +143,8 @@ export interface Connection {
   delivery: Ref<DeliveryStatus | "off">;
 }
 
-/** Tracks a handle's connection, and disconnects it when the scope ends (used by every `use…` below). */
-export function useConnection(
+/** Tracks a handle's connection, and disconnects it when the scope ends. */
+function useConnection(
   handle: {
     socket: unknown;
     connected: boolean;
