@@ -6,7 +6,14 @@
 // `listen` methods subscribe to the events the server sends.
 
 import { io, type ManagerOptions, type Socket, type SocketOptions } from "socket.io-client";
-import { DEFAULT_QUEUE_LIMIT, Delivery, type DeliveryOptions, type DeliveryStatus } from "./delivery";
+import {
+  DEFAULT_QUEUE_LIMIT,
+  Delivery,
+  STORAGE_PREFIX,
+  type DeliveryKeep,
+  type DeliveryOptions,
+  type DeliveryStatus,
+} from "./delivery";
 import {
   DEFAULT_ACK_TIMEOUT_MS,
   FastsocketError,
@@ -102,6 +109,22 @@ function request<A>(
         }
       });
   });
+}
+
+/** Where a handle of the namespace at `url` keeps its waiting requests, or `null` (not asked, or no storage). */
+function keepFor(persist: DeliveryOptions["persist"], url: string): DeliveryKeep | null {
+  if (persist === undefined || persist === false) {
+    return null;
+  }
+  let storage = persist === true ? null : persist;
+  if (storage === null) {
+    try {
+      storage = globalThis.sessionStorage ?? null;
+    } catch {
+      // Storage disabled for the page (reading `sessionStorage` throws): keep nothing.
+    }
+  }
+  return storage === null ? null : { storage, key: STORAGE_PREFIX + url };
 }
 
 /** Subscribes and returns the function that unsubscribes. */
@@ -427,18 +450,25 @@ export function createClient(url: string, options: ClientOptions = {}): Fastsock
   const deliveryOptions = options.delivery ?? true;
   const open = (path: string): [Socket, Delivery | null] => {
     const credentials = options.auth;
-    // Set right after `io()`: the handshake (which reads it) happens later, asynchronously.
+    // Set before the socket connects (below): the handshake reads it. On a connection that is already open (a
+    // second namespace over the same URL), socket.io-client would otherwise connect, and ask `auth`, inside `io()`.
     let delivery: Delivery | null = null;
     const socket = io(base + path, {
       ...options.socket,
+      autoConnect: false,
       auth: (callback: (data: object) => void) => {
         const given = typeof credentials === "function" ? credentials() : (credentials ?? {});
         callback(delivery === null ? given : { ...given, fastsocket: delivery.auth() });
       },
     });
     if (deliveryOptions !== false) {
-      const queueLimit = deliveryOptions === true ? DEFAULT_QUEUE_LIMIT : (deliveryOptions.queueLimit ?? DEFAULT_QUEUE_LIMIT);
-      delivery = new Delivery(socket, queueLimit, settings.ackTimeoutMs);
+      const given = deliveryOptions === true ? {} : deliveryOptions;
+      delivery = new Delivery(
+        socket,
+        given.queueLimit ?? DEFAULT_QUEUE_LIMIT,
+        settings.ackTimeoutMs,
+        keepFor(given.persist, base + path),
+      );
     }
     // A server that drains (graceful shutdown) says `server_shutdown` before it closes the connection: reconnect
     // (to another node behind the load balancer) after at most 100 ms instead of the usual backoff.
@@ -449,6 +479,9 @@ export function createClient(url: string, options: ClientOptions = {}): Fastsock
       manager.once("reconnect", () => manager.reconnectionDelay(usual));
     });
     opened.push(socket);
+    if (options.socket?.autoConnect !== false) {
+      socket.connect();
+    }
     return [socket, delivery];
   };
   return {

@@ -144,7 +144,7 @@ export interface Connection {
 }
 
 /** Tracks a handle's connection, and disconnects it when the scope ends. */
-function useConnection(
+export function useConnection(
   handle: {
     socket: unknown;
     connected: boolean;
