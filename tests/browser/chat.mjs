@@ -50,9 +50,17 @@ async function test(name, body) {
   }
   const context = await browser.newContext({ viewport: DESKTOP });
   context.setDefaultTimeout(WAIT_MS);
+  const contexts = [context];
   const pages = [];
-  const page = async (path) => {
-    const p = await context.newPage();
+  // `isolated`: in a browser context of its own (its own network: offline mode is per context).
+  const page = async (path, { isolated = false } = {}) => {
+    let own = context;
+    if (isolated) {
+      own = await browser.newContext({ viewport: DESKTOP });
+      own.setDefaultTimeout(WAIT_MS);
+      contexts.push(own);
+    }
+    const p = await own.newPage();
     p.on("pageerror", (error) => console.error(`  [${path}] page error: ${error.message}`));
     pages.push(p);
     await p.goto(`${URL}${path}`);
@@ -71,13 +79,15 @@ async function test(name, body) {
       console.log(`  screenshot: ${file}`);
     }
   } finally {
-    await context.close();
+    for (const c of contexts) {
+      await c.close();
+    }
   }
 }
 
 /** The chat page of `username` with `room` open, once the room is live. */
-async function chat(page, username, room) {
-  const p = await page(`/?username=${encodeURIComponent(username)}&room=${encodeURIComponent(room)}`);
+async function chat(page, username, room, options = {}) {
+  const p = await page(`/?username=${encodeURIComponent(username)}&room=${encodeURIComponent(room)}`, options);
   const section = roomOf(p, room);
   await section.locator('.chat-room-head .fs-badge[data-state="connected"]').waitFor();
   return p;
@@ -92,7 +102,9 @@ async function say(p, room, text) {
   const composer = roomOf(p, room).locator("form.chat-composer textarea");
   await composer.fill(text);
   await composer.press("Enter");
-  await roomOf(p, room).locator(".chat-message.mine .chat-text", { hasText: text }).last().waitFor();
+  await roomOf(p, room).locator(".chat-message.mine:not(.chat-pending) .chat-text", { hasText: text }).last().waitFor();
+  // Answered too: no message waits for its acknowledgement any more.
+  await roomOf(p, room).locator(".chat-pending").first().waitFor({ state: "detached" });
 }
 
 /** The number of Socket.IO frames the page sent that carry `event`. */
@@ -216,6 +228,84 @@ await test("join and leave rooms from the room list", async (page) => {
   await roomOf(p, "rust-help").getByRole("button", { name: "Leave" }).click();
   await p.locator('nav[aria-label="Rooms"] li', { hasText: "rust-help" }).waitFor({ state: "detached" });
   await roomOf(p, "general").waitFor();
+});
+
+/** The texts of a room's timeline that are in `wanted`, in the order shown. */
+async function shown(p, room, wanted) {
+  const texts = await roomOf(p, room).locator(".chat-message:not(.chat-pending) .chat-text").allTextContents();
+  return texts.filter((t) => wanted.includes(t));
+}
+
+await test("offline: sends wait in the client and arrive once, in order, also across a reload; what others sent meanwhile is replayed", async (page) => {
+  const ROOM = "offline-test";
+  const bob = await chat(page, "bob", ROOM);
+  // Alice in a browser context of her own: offline mode is per context.
+  const alice = await chat(page, "alice", ROOM, { isolated: true });
+  const aliceRoom = roomOf(alice, ROOM);
+  await say(alice, ROOM, "before the cut");
+  await roomOf(bob, ROOM).locator(".chat-text", { hasText: "before the cut" }).waitFor();
+  await alice.context().setOffline(true);
+  // The socket really dropped: the room's badge leaves "connected" (socket.io-client retries, and cannot reach).
+  await aliceRoom.locator('.chat-room-head .fs-badge[data-state="connecting"]').waitFor();
+  const queued = ["offline 1", "offline 2", "offline 3"];
+  const composer = aliceRoom.locator("textarea");
+  for (const text of queued) {
+    await composer.fill(text);
+    await composer.press("Enter");
+  }
+  const pending = aliceRoom.locator(".chat-pending");
+  await pending.nth(queued.length - 1).waitFor();
+  const waiting = await aliceRoom.locator(".chat-pending .chat-pending-state").allTextContents();
+  if (waiting.length !== queued.length || waiting.some((w) => w !== "Waiting for the connection…")) {
+    throw new Error(`pending lines: ${JSON.stringify(waiting)}`);
+  }
+  // Bob writes while Alice is away.
+  const missed = ["while you were away 1", "while you were away 2"];
+  for (const text of missed) {
+    await say(bob, ROOM, text);
+  }
+  await alice.screenshot({ path: join(SHOTS, "chat-offline.png") });
+  if ((await shown(bob, ROOM, queued)).length !== 0) {
+    throw new Error("a message sent offline reached Bob before Alice was back");
+  }
+  await alice.context().setOffline(false);
+  await aliceRoom.locator('.chat-room-head .fs-badge[data-state="connected"]').waitFor();
+  await pending.first().waitFor({ state: "detached" });
+  // Bob: Alice's queued messages once each, in order, after what he saw before.
+  const all = ["before the cut", ...missed, ...queued];
+  await roomOf(bob, ROOM).locator(".chat-text", { hasText: queued[queued.length - 1] }).waitFor();
+  const atBob = await shown(bob, ROOM, all);
+  if (JSON.stringify(atBob) !== JSON.stringify(all)) {
+    throw new Error(`Bob's timeline: ${JSON.stringify(atBob)}`);
+  }
+  // Alice: what Bob sent meanwhile came back by replay (delivery resumed, the page fetched nothing again).
+  await aliceRoom.locator(".chat-message:not(.chat-pending) .chat-text", { hasText: queued[queued.length - 1] }).waitFor();
+  const atAlice = await shown(alice, ROOM, all);
+  const delivery = await aliceRoom.getAttribute("data-delivery");
+  if (JSON.stringify(atAlice) !== JSON.stringify(all) || delivery !== "resumed") {
+    throw new Error(`Alice's timeline: ${JSON.stringify(atAlice)}, delivery ${delivery}`);
+  }
+
+  // Across a reload: the page cannot reach the server (Socket.IO requests fail), a message waits, the tab
+  // reloads; the new page sends it (sessionStorage, same session and key) once the server is reachable again.
+  await alice.route("**/socket.io/**", (route) => route.abort());
+  await alice.context().setOffline(true);
+  await aliceRoom.locator('.chat-room-head .fs-badge[data-state="connecting"]').waitFor();
+  await alice.context().setOffline(false);
+  await composer.fill("sent before a reload");
+  await composer.press("Enter");
+  await pending.first().waitFor();
+  await alice.reload();
+  await alice.unroute("**/socket.io/**");
+  await roomOf(bob, ROOM).locator(".chat-text", { hasText: "sent before a reload" }).waitFor();
+  // At the server: every message stored once, in order (a newcomer's history).
+  const carol = await chat(page, "carol", ROOM);
+  const stored = [...all, "sent before a reload"];
+  await roomOf(carol, ROOM).locator(".chat-text", { hasText: "sent before a reload" }).waitFor();
+  const history = await shown(carol, ROOM, stored);
+  if (JSON.stringify(history) !== JSON.stringify(stored)) {
+    throw new Error(`stored: ${JSON.stringify(history)}`);
+  }
 });
 
 await test("an operator kicks a user, who is told", async (page) => {

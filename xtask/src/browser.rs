@@ -3,11 +3,13 @@
 //! server (`serve --static`), and drives several pages in Debian's Chromium with playwright-core
 //! (`tests/browser/chat.mjs`): two users chat in a room (author, time, typing indicator), the composer refuses
 //! invalid messages without sending, history pages back to the beginning, rooms are joined and left, an operator
-//! kicks a user; the generated dashboard at `/dashboard` sends with its forms and shows its feeds, and `/admin`
+//! kicks a user; a page goes offline, its messages wait (shown pending) and arrive once each, in order, when it
+//! is back, also across a reload (delivery across reconnects, `docs/delivery.md`), while what others sent meanwhile
+//! is replayed; the generated dashboard at `/dashboard` sends with its forms and shows its feeds, and `/admin`
 //! refuses a page without a token; the live monitor at `/monitor` refuses a wrong token and its charts move under
 //! chat traffic (`FASTSOCKET_MONITOR_TOKENS` set); axe-core finds no serious or critical violations (light and
 //! dark) and nothing scrolls sideways at 390 px. Screenshots of the design (light, dark, 390 px; the monitor light
-//! and dark) go to `target/browser-artifacts/screenshots/`, screenshots of failed cases to
+//! and dark; the chat offline) go to `target/browser-artifacts/screenshots/`, screenshots of failed cases to
 //! `target/browser-artifacts/`.
 
 use std::fs;

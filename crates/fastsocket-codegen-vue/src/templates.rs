@@ -43,6 +43,7 @@ const TEMPLATES: &[(&str, &str)] = embedded![
     "generated/components/MonitorPage.vue.j2",
     "generated/tests/validators.test.ts.j2",
     "generated/tests/components.test.ts.j2",
+    "generated/tests/delivery.test.ts.j2",
     "project/package.json.j2",
     "project/index.html.j2",
     "project/vite.config.ts.j2",
@@ -169,6 +170,11 @@ pub const PROJECT_FILES: &[(&str, &str, Owner)] = &[
     (
         "src/generated/tests/components.test.ts",
         "generated/tests/components.test.ts.j2",
+        Owner::Generator,
+    ),
+    (
+        "src/generated/tests/delivery.test.ts",
+        "generated/tests/delivery.test.ts.j2",
         Owner::Generator,
     ),
     ("package.json", "project/package.json.j2", Owner::User),
