@@ -86,11 +86,11 @@ const PACKAGES: &[&str] = &[
     "@asyncapi/generator-components",
 ];
 
-/// One tool of the comparison.
-#[derive(Debug, Clone, PartialEq)]
 /// The label of `--baseline`'s rows.
 const BASELINE: &str = "fastsocket-gen rust + vue (baseline)";
 
+/// One tool of the comparison.
+#[derive(Debug, Clone, PartialEq)]
 enum Tool {
     /// fastsocket-gen with this binary: `all` (one process) when `one_process`, else `rust` then `vue`.
     Ours {
@@ -249,7 +249,16 @@ pub fn run(args: &BenchGenArgs) -> anyhow::Result<bool> {
     let write = !(args.smoke || args.no_write);
 
     // The smoke run checks the pipeline, not the speed: the debug build CI already has.
-    let binary = build_generator(&repo, &target, !args.smoke)?;
+    let work = repo.join("target/bench-gen");
+    // A copy made right after the build: the target folder may be shared by several checkouts, and the last one to
+    // build fastsocket-gen overwrites its `release/fastsocket-gen`.
+    let binary = {
+        let built = build_generator(&repo, &target, !args.smoke)?;
+        fs::create_dir_all(&work)?;
+        let copy = work.join(built.file_name().context("binary name")?);
+        fs::copy(&built, &copy).with_context(|| copy.display().to_string())?;
+        copy
+    };
     let mut tools = vec![Tool::Ours {
         binary: binary.clone(),
         label: if args.smoke {
@@ -278,7 +287,6 @@ pub fn run(args: &BenchGenArgs) -> anyhow::Result<bool> {
             one_process: false,
         });
     }
-    let work = repo.join("target/bench-gen");
     let npm = work.join("npm");
     if anchors {
         prepare_anchors(&repo, &npm)?;
