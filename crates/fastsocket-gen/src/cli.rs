@@ -367,17 +367,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             mapping,
             load,
         } => {
-            let config = config_file(spec.is_none(), config)?;
-            let file = config.as_ref();
-            let vue_config = file.map(|f| &f.config.vue);
-            let (spec, out, load) = resolve_inputs(
-                file,
-                spec,
-                out,
-                vue_config.and_then(|v| v.out.as_deref()),
-                "vue",
-                load,
-            )?;
+            let (config, spec, out, load) = vue_inputs(spec, out, config, load)?;
+            let vue_config = config.as_ref().map(|f| &f.config.vue);
             vue(VueArgs {
                 spec,
                 out,
@@ -402,18 +393,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             mapping,
             load,
         } => {
-            let config = config_file(spec.is_none(), config)?;
+            // The client's document, folder and load options, resolved as for `vue`.
+            let (config, spec, vue_out, load) = vue_inputs(spec, vue_out, config, load)?;
             let file = config.as_ref();
             let vue_config = file.map(|f| &f.config.vue);
-            // The client's document, folder and load options, resolved as for `vue`.
-            let (spec, vue_out, load) = resolve_inputs(
-                file,
-                spec,
-                vue_out,
-                vue_config.and_then(|v| v.out.as_deref()),
-                "vue",
-                load,
-            )?;
             // The server's, as for `rust`.
             let mut settings = file.map_or_else(Settings::default, Settings::from_config);
             settings.spec = Some(PathBuf::from(spec));
@@ -501,6 +484,20 @@ fn config_file(spec_missing: bool, named: Option<PathBuf>) -> anyhow::Result<Opt
     Ok(Some(ConfigFile::read(path)?))
 }
 
+/// The config file of a `vue` or `all` run, and the client's document, folder and load options (see
+/// [`resolve_inputs`]).
+fn vue_inputs(
+    spec: Option<String>,
+    out: Option<PathBuf>,
+    config: Option<PathBuf>,
+    load: LoadArgs,
+) -> anyhow::Result<(Option<ConfigFile>, String, PathBuf, LoadArgs)> {
+    let config = config_file(spec.is_none(), config)?;
+    let configured = config.as_ref().and_then(|f| f.config.vue.out.as_deref());
+    let (spec, out, load) = resolve_inputs(config.as_ref(), spec, out, configured, "vue", load)?;
+    Ok((config, spec, out, load))
+}
+
 /// The document, output folder and load options of a generator command: flags first, then the config file (its
 /// `spec`, the generator section's `out`, its `[load]`).
 fn resolve_inputs(
@@ -570,7 +567,7 @@ fn rust_once(
     };
     print_diagnostics(&generation.diagnostics);
     let out = settings.out.clone().unwrap_or_default();
-    let code = write_and_report(
+    let up_to_date = write_and_report(
         &out,
         &generation.output,
         &generation.warnings,
@@ -578,7 +575,7 @@ fn rust_once(
         diff,
         started,
     )?;
-    Ok((code, generation.inputs))
+    Ok((exit_code(up_to_date), generation.inputs))
 }
 
 struct VueArgs {
@@ -614,6 +611,7 @@ fn vue(args: VueArgs) -> anyhow::Result<ExitCode> {
         args.diff,
         started,
     )
+    .map(exit_code)
 }
 
 /// The client half of `all`.
@@ -656,37 +654,23 @@ fn all(
     let server = server?;
     let vue = vue.map_err(|_| anyhow::anyhow!("internal error: the Vue emitter panicked"))??;
     let out = settings.out.clone().unwrap_or_default();
-    let server_ok =
-        write_and_report_ok(&out, &server.output, &server.warnings, mode, diff, started)?;
-    let client_ok = write_and_report_ok(&client.out, &vue, &vue.warnings, mode, diff, started)?;
-    Ok(if server_ok && client_ok {
+    let server_ok = write_and_report(&out, &server.output, &server.warnings, mode, diff, started)?;
+    let client_ok = write_and_report(&client.out, &vue, &vue.warnings, mode, diff, started)?;
+    Ok(exit_code(server_ok && client_ok))
+}
+
+/// Success, or [`EXIT_INVALID`] when `--check` found stale files.
+fn exit_code(up_to_date: bool) -> ExitCode {
+    if up_to_date {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_INVALID)
-    })
+    }
 }
 
 /// Writes (or checks) the generated files and prints what happened, with a unified diff of what would change when
-/// `diff` is set; the exit code says whether `--check` found stale files.
+/// `diff` is set; `false` when `--check` found stale files.
 fn write_and_report(
-    out: &Path,
-    output: &fastsocket_ir::output::Output,
-    warnings: &[String],
-    mode: WriteMode,
-    diff: bool,
-    started: Instant,
-) -> anyhow::Result<ExitCode> {
-    Ok(
-        if write_and_report_ok(out, output, warnings, mode, diff, started)? {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::from(EXIT_INVALID)
-        },
-    )
-}
-
-/// [`write_and_report`], saying whether all went well (`false`: `--check` found stale files).
-fn write_and_report_ok(
     out: &Path,
     output: &fastsocket_ir::output::Output,
     warnings: &[String],
