@@ -6,8 +6,9 @@
 //!    `npm ci` into `target/bench-gen/npm/`, once per lock file, with the two driver scripts beside them.
 //! 3. For each document of [`DOCUMENTS`] and each tool, runs the whole process `--runs` times (5 by default)
 //!    into an empty folder, timing it (wall clock) and reading its peak RSS from `wait4` (`ru_maxrss`):
-//!    - `fastsocket-gen rust DOC -o server` then `fastsocket-gen vue DOC -o client`: what a user runs to get the
-//!      server crate and the Vue client (two processes; the time is their sum, the memory the larger peak);
+//!    - `fastsocket-gen all DOC --rust-out server --vue-out client`: the server crate and the Vue client in one
+//!      process (the row the ratios are to), and the same as two processes, `fastsocket-gen rust DOC -o server`
+//!      then `fastsocket-gen vue DOC -o client` (the time is their sum, the memory the larger peak);
 //!    - `node modelina.mjs rust|typescript DOC OUT` (models only: a Cargo package, or TypeScript files);
 //!    - `node generator.mjs DOC OUT` (the generator's baked-in JavaScript WebSocket client template).
 //!
@@ -85,11 +86,18 @@ const PACKAGES: &[&str] = &[
     "@asyncapi/generator-components",
 ];
 
+/// The label of `--baseline`'s rows.
+const BASELINE: &str = "fastsocket-gen rust + vue (baseline)";
+
 /// One tool of the comparison.
 #[derive(Debug, Clone, PartialEq)]
 enum Tool {
-    /// `fastsocket-gen rust` then `fastsocket-gen vue`, with this binary.
-    Ours { binary: PathBuf, label: String },
+    /// fastsocket-gen with this binary: `all` (one process) when `one_process`, else `rust` then `vue`.
+    Ours {
+        binary: PathBuf,
+        label: String,
+        one_process: bool,
+    },
     /// Modelina's Rust models (a Cargo package).
     ModelinaRust,
     /// Modelina's TypeScript models.
@@ -126,6 +134,20 @@ impl Tool {
             command
         };
         match self {
+            Tool::Ours {
+                binary,
+                one_process: true,
+                ..
+            } => {
+                let mut all = Command::new(binary);
+                all.arg("all")
+                    .arg(doc)
+                    .arg("--rust-out")
+                    .arg(out.join("server"))
+                    .arg("--vue-out")
+                    .arg(out.join("client"));
+                vec![all]
+            }
             Tool::Ours { binary, .. } => {
                 let mut rust = Command::new(binary);
                 rust.arg("rust").arg(doc).arg("-o").arg(out.join("server"));
@@ -227,15 +249,32 @@ pub fn run(args: &BenchGenArgs) -> anyhow::Result<bool> {
     let write = !(args.smoke || args.no_write);
 
     // The smoke run checks the pipeline, not the speed: the debug build CI already has.
-    let binary = build_generator(&repo, &target, !args.smoke)?;
+    let work = repo.join("target/bench-gen");
+    // A copy made right after the build: the target folder may be shared by several checkouts, and the last one to
+    // build fastsocket-gen overwrites its `release/fastsocket-gen`.
+    let binary = {
+        let built = build_generator(&repo, &target, !args.smoke)?;
+        fs::create_dir_all(&work)?;
+        let copy = work.join(built.file_name().context("binary name")?);
+        fs::copy(&built, &copy).with_context(|| copy.display().to_string())?;
+        copy
+    };
     let mut tools = vec![Tool::Ours {
         binary: binary.clone(),
         label: if args.smoke {
-            "fastsocket-gen (debug build)".into()
+            "fastsocket-gen all (debug build)".into()
         } else {
-            "fastsocket-gen".into()
+            "fastsocket-gen all".into()
         },
+        one_process: true,
     }];
+    if !args.smoke {
+        tools.push(Tool::Ours {
+            binary: binary.clone(),
+            label: "fastsocket-gen rust + vue".into(),
+            one_process: false,
+        });
+    }
     if let Some(baseline) = &args.baseline {
         ensure!(
             baseline.is_file(),
@@ -244,10 +283,10 @@ pub fn run(args: &BenchGenArgs) -> anyhow::Result<bool> {
         );
         tools.push(Tool::Ours {
             binary: baseline.clone(),
-            label: "fastsocket-gen (baseline)".into(),
+            label: BASELINE.into(),
+            one_process: false,
         });
     }
-    let work = repo.join("target/bench-gen");
     let npm = work.join("npm");
     if anchors {
         prepare_anchors(&repo, &npm)?;
@@ -613,9 +652,11 @@ fn section(
     let _ = write!(out, "{runs} times per document; ");
     out.push_str(
         "the table gives the median wall time, the fastest and slowest run, and the peak resident memory (`wait4`'s \
-         `ru_maxrss`, the largest over the runs). fastsocket-gen is `fastsocket-gen rust DOC -o server` then \
-         `fastsocket-gen vue DOC -o client` (the server crate and the Vue client: two processes, each loading the \
-         document; their times added, the larger peak). The anchors, pinned in `bench/gen/package-lock.json` and \
+         `ru_maxrss`, the largest over the runs). fastsocket-gen is `fastsocket-gen all DOC --rust-out server \
+         --vue-out client` (the server crate and the Vue client in one process: the document loaded once, the two \
+         emitters side by side; the ratios are to this row), and \"rust + vue\" the same binary as two processes, \
+         `fastsocket-gen rust DOC -o server` then `fastsocket-gen vue DOC -o client` (each loading the document; \
+         their times added, the larger peak). The anchors, pinned in `bench/gen/package-lock.json` and \
          driven by `bench/gen/*.mjs`: Modelina's Rust models (a Cargo package) and its TypeScript models, and \
          @asyncapi/generator's baked-in JavaScript WebSocket client template (`core-template-client-websocket-javascript`, \
          given the document's first server; the generator's other baked-in clients are Python, Dart and Java). \
@@ -627,7 +668,9 @@ fn section(
     let machine = machine();
     let _ = writeln!(out, "- Machine: {machine}");
     let _ = writeln!(out, "- {}", command_line(binary, &["--version"]));
-    if let Some(Tool::Ours { binary, .. }) = tools.get(1).filter(|t| matches!(t, Tool::Ours { .. }))
+    if let Some(Tool::Ours { binary, .. }) = tools
+        .iter()
+        .find(|t| matches!(t, Tool::Ours { label, .. } if label == BASELINE))
     {
         let _ = writeln!(out, "- baseline: {}", command_line(binary, &["--version"]));
     }

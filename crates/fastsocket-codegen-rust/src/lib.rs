@@ -74,8 +74,9 @@ pub fn generate(api: &Api, options: &RustOptions) -> Result<Output, EmitError> {
     };
     let layout = options.layout;
     // The large modules are built and formatted on their own threads: formatting dominates generation, and token
-    // streams cannot cross threads, so each thread makes its own and hands back text.
-    let (models, validators, server, examples) = std::thread::scope(|scope| {
+    // streams cannot cross threads, so each thread makes its own and hands back text. Meanwhile this thread makes
+    // the rest: the embedded document, the project files and the dashboard.
+    let (models, validators, server, examples, document, project) = std::thread::scope(|scope| {
         let models = scope.spawn(|| MODELS.render(layout, models::models(&map)));
         let validators = scope.spawn(|| {
             let (tokens, warnings) = validators::validators(&map);
@@ -92,11 +93,25 @@ pub fn generate(api: &Api, options: &RustOptions) -> Result<Output, EmitError> {
                 .map(|tokens| EXAMPLES.render(layout, tokens))
                 .transpose()
         });
+        let document = namespaces.as_ref().map(|_| {
+            serde_json::to_string_pretty(&api.document).unwrap_or_else(|_| "{}".to_string()) + "\n"
+        });
+        let project = (layout == Layout::Crate).then(|| {
+            project_files(
+                api,
+                options,
+                &map,
+                namespaces.as_deref(),
+                (mapping, mapping_reason),
+            )
+        });
         (
             joined(models).and_then(|r| r),
             joined(validators).and_then(|r| r),
             server.map(|s| joined(s).and_then(|r| r)).transpose(),
             joined(examples).and_then(|r| r),
+            document,
+            project,
         )
     });
     let (models, (validators, warnings), server, examples) =
@@ -107,9 +122,6 @@ pub fn generate(api: &Api, options: &RustOptions) -> Result<Output, EmitError> {
     modules.extend(server.map(|server| (SERVER, server)));
     modules.push((VALIDATORS, validators));
     modules.extend(examples.map(|examples| (EXAMPLES, examples)));
-    let document = namespaces.as_ref().map(|_| {
-        serde_json::to_string_pretty(&api.document).unwrap_or_else(|_| "{}".to_string()) + "\n"
-    });
     if layout == Layout::SingleFile {
         let mut rust = SINGLE_FILE_HEADER.to_string();
         for (_, module) in &modules {
@@ -139,21 +151,9 @@ pub fn generate(api: &Api, options: &RustOptions) -> Result<Output, EmitError> {
             #(#declarations)*
         }
     };
-    let context = user_files::ProjectContext::new(
-        api,
-        options,
-        &map,
-        namespaces.as_deref(),
-        (mapping, mapping_reason),
-    );
-    output.files.extend(user_files::render(&context)?);
-    if let Some(namespaces) = &namespaces {
-        output.files.push(dashboard::dashboard(
-            &options.crate_name,
-            &api.info.title,
-            namespaces,
-        ));
-    }
+    output
+        .files
+        .extend(project.expect("made for the crate layout")?);
     let mut modules: Vec<OutputFile> = modules.into_iter().map(|(_, file)| file).collect();
     // The server module first, then the document it embeds, then the rest: the order the files always had.
     if namespaces.is_some() {
@@ -171,6 +171,26 @@ pub fn generate(api: &Api, options: &RustOptions) -> Result<Output, EmitError> {
         .push(format_file(&format!("{TREE}mod.rs"), mod_rs)?);
     output.files.extend(modules);
     Ok(output)
+}
+
+/// The files of the crate around the generated tree: the user's files and, with a server, the dashboard.
+fn project_files(
+    api: &Api,
+    options: &RustOptions,
+    map: &kinds::TypeMap<'_>,
+    namespaces: Option<&[fastsocket_ir::socketio::Namespace]>,
+    mapping: (Mapping, &'static str),
+) -> Result<Vec<OutputFile>, EmitError> {
+    let context = user_files::ProjectContext::new(api, options, map, namespaces, mapping);
+    let mut files = user_files::render(&context)?;
+    if let Some(namespaces) = namespaces {
+        files.push(dashboard::dashboard(
+            &options.crate_name,
+            &api.info.title,
+            namespaces,
+        ));
+    }
+    Ok(files)
 }
 
 /// The folder of the generated tree inside a crate ([`Layout::Crate`]).

@@ -1,4 +1,4 @@
-//! The command line: `validate`, `rust`, `ir`, `init`, `config`.
+//! The command line: `validate`, `rust`, `vue`, `all`, `ir`, `init`, `config`.
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -122,6 +122,40 @@ pub enum Command {
         #[arg(long)]
         force: bool,
         /// How channels become Socket.IO namespaces and events [default: as for `rust`].
+        #[arg(long, value_enum)]
+        mapping: Option<MappingConfig>,
+        /// How `$ref`s are read.
+        #[command(flatten)]
+        load: LoadArgs,
+    },
+    /// Generate the server crate and the Vue client in one run: what `rust` and then `vue` write, with the
+    /// document loaded once and the two emitters working side by side.
+    ///
+    /// Without SPEC, options come from `./fastsocket.toml` (or `--config FILE`): `[rust]` for the server, `[vue]`
+    /// for the client; flags override the file.
+    All {
+        /// The document (YAML or JSON), or `-` for standard input [default: `spec` of the config file].
+        spec: Option<String>,
+        /// The folder of the server crate [default: `rust.out` of the config file].
+        #[arg(long, value_name = "DIR")]
+        rust_out: Option<PathBuf>,
+        /// The folder of the Vue client [default: `vue.out` of the config file].
+        #[arg(long, value_name = "DIR")]
+        vue_out: Option<PathBuf>,
+        /// Read options from this `fastsocket.toml` [default: `./fastsocket.toml` when SPEC is not given].
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Write nothing; exit 1 and list the files that would change in either folder (for CI).
+        #[arg(long)]
+        check: bool,
+        /// Like --check, and print a unified diff of every file that would change to standard output.
+        #[arg(long)]
+        diff: bool,
+        /// Overwrite generated files even if they were edited by hand.
+        #[arg(long)]
+        force: bool,
+        /// How channels become Socket.IO namespaces and events, for both [default: `mapping` of each section of
+        /// the config file, else chosen from the document].
         #[arg(long, value_enum)]
         mapping: Option<MappingConfig>,
         /// How `$ref`s are read.
@@ -333,17 +367,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             mapping,
             load,
         } => {
-            let config = config_file(spec.is_none(), config)?;
-            let file = config.as_ref();
-            let vue_config = file.map(|f| &f.config.vue);
-            let (spec, out, load) = resolve_inputs(
-                file,
-                spec,
-                out,
-                vue_config.and_then(|v| v.out.as_deref()),
-                "vue",
-                load,
-            )?;
+            let (config, spec, out, load) = vue_inputs(spec, out, config, load)?;
+            let vue_config = config.as_ref().map(|f| &f.config.vue);
             vue(VueArgs {
                 spec,
                 out,
@@ -356,6 +381,49 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .map(Into::into),
                 load,
             })
+        }
+        Command::All {
+            spec,
+            rust_out,
+            vue_out,
+            config,
+            check,
+            diff,
+            force,
+            mapping,
+            load,
+        } => {
+            // The client's document, folder and load options, resolved as for `vue`.
+            let (config, spec, vue_out, load) = vue_inputs(spec, vue_out, config, load)?;
+            let file = config.as_ref();
+            let vue_config = file.map(|f| &f.config.vue);
+            // The server's, as for `rust`.
+            let mut settings = file.map_or_else(Settings::default, Settings::from_config);
+            settings.spec = Some(PathBuf::from(spec));
+            if let Some(out) = rust_out {
+                settings.out = Some(out);
+            }
+            anyhow::ensure!(
+                settings.out.is_some(),
+                "no output folder for the server: pass --rust-out DIR, or set `out` under [rust] in fastsocket.toml"
+            );
+            settings.load = load.options();
+            settings.mapping = mapping.or(settings.mapping);
+            all(
+                settings,
+                Client {
+                    out: vue_out,
+                    package_name: vue_config.and_then(|v| v.package_name.clone()),
+                    mapping: mapping
+                        .or_else(|| vue_config.and_then(|v| v.mapping))
+                        .map(Into::into),
+                },
+                WriteMode {
+                    check: check || diff,
+                    force,
+                },
+                diff,
+            )
         }
         Command::Init { dir } => {
             for path in crate::init::init(&dir)? {
@@ -414,6 +482,20 @@ fn config_file(spec_missing: bool, named: Option<PathBuf>) -> anyhow::Result<Opt
         None => return Ok(None),
     };
     Ok(Some(ConfigFile::read(path)?))
+}
+
+/// The config file of a `vue` or `all` run, and the client's document, folder and load options (see
+/// [`resolve_inputs`]).
+fn vue_inputs(
+    spec: Option<String>,
+    out: Option<PathBuf>,
+    config: Option<PathBuf>,
+    load: LoadArgs,
+) -> anyhow::Result<(Option<ConfigFile>, String, PathBuf, LoadArgs)> {
+    let config = config_file(spec.is_none(), config)?;
+    let configured = config.as_ref().and_then(|f| f.config.vue.out.as_deref());
+    let (spec, out, load) = resolve_inputs(config.as_ref(), spec, out, configured, "vue", load)?;
+    Ok((config, spec, out, load))
 }
 
 /// The document, output folder and load options of a generator command: flags first, then the config file (its
@@ -485,7 +567,7 @@ fn rust_once(
     };
     print_diagnostics(&generation.diagnostics);
     let out = settings.out.clone().unwrap_or_default();
-    let code = write_and_report(
+    let up_to_date = write_and_report(
         &out,
         &generation.output,
         &generation.warnings,
@@ -493,7 +575,7 @@ fn rust_once(
         diff,
         started,
     )?;
-    Ok((code, generation.inputs))
+    Ok((exit_code(up_to_date), generation.inputs))
 }
 
 struct VueArgs {
@@ -529,10 +611,65 @@ fn vue(args: VueArgs) -> anyhow::Result<ExitCode> {
         args.diff,
         started,
     )
+    .map(exit_code)
+}
+
+/// The client half of `all`.
+struct Client {
+    out: PathBuf,
+    package_name: Option<String>,
+    mapping: Option<Mapping>,
+}
+
+/// `all`: one load, the Rust emitter on this thread and the Vue emitter on another, then both writes.
+fn all(
+    settings: Settings,
+    client: Client,
+    mode: WriteMode,
+    diff: bool,
+) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let document = match crate::generate::load(&settings) {
+        Ok(document) => document,
+        Err(GenerateError::Invalid { report, .. }) => {
+            print_diagnostics(&report.diagnostics);
+            print_summary(&report);
+            return Ok(ExitCode::from(EXIT_INVALID));
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let api = &document.loaded.api;
+    let options = fastsocket_codegen_vue::VueOptions {
+        package_name: client
+            .package_name
+            .unwrap_or_else(|| format!("{}-client", default_crate_name(&api.info.title))),
+        mapping: client.mapping,
+    };
+    let (server, vue) = std::thread::scope(|scope| {
+        let vue = scope.spawn(|| fastsocket_codegen_vue::generate(api, &options));
+        let server = crate::generate::emit(&settings, api, Vec::new(), Vec::new());
+        (server, vue.join())
+    });
+    print_diagnostics(&document.loaded.report.diagnostics);
+    let server = server?;
+    let vue = vue.map_err(|_| anyhow::anyhow!("internal error: the Vue emitter panicked"))??;
+    let out = settings.out.clone().unwrap_or_default();
+    let server_ok = write_and_report(&out, &server.output, &server.warnings, mode, diff, started)?;
+    let client_ok = write_and_report(&client.out, &vue, &vue.warnings, mode, diff, started)?;
+    Ok(exit_code(server_ok && client_ok))
+}
+
+/// Success, or [`EXIT_INVALID`] when `--check` found stale files.
+fn exit_code(up_to_date: bool) -> ExitCode {
+    if up_to_date {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_INVALID)
+    }
 }
 
 /// Writes (or checks) the generated files and prints what happened, with a unified diff of what would change when
-/// `diff` is set; the exit code says whether `--check` found stale files.
+/// `diff` is set; `false` when `--check` found stale files.
 fn write_and_report(
     out: &Path,
     output: &fastsocket_ir::output::Output,
@@ -540,7 +677,7 @@ fn write_and_report(
     mode: WriteMode,
     diff: bool,
     started: Instant,
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<bool> {
     for warning in warnings {
         eprintln!("warning: {warning}");
     }
@@ -552,7 +689,7 @@ fn write_and_report(
                 "up to date: {} file(s) checked in {elapsed:.0?}",
                 output.files.len()
             );
-            return Ok(ExitCode::SUCCESS);
+            return Ok(true);
         }
         if diff {
             let mut stdout = std::io::stdout().lock();
@@ -566,7 +703,7 @@ fn write_and_report(
         for path in &summary.written {
             eprintln!("  {path}");
         }
-        return Ok(ExitCode::from(EXIT_INVALID));
+        return Ok(false);
     }
     eprintln!(
         "fastsocket-gen: {} written, {} unchanged, {} kept (yours) in {elapsed:.0?} → {}",
@@ -586,7 +723,7 @@ fn write_and_report(
             );
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(true)
 }
 
 /// The dependencies (`dependencies`, `devDependencies`) of the `generated` manifest that the `current` one lacks,
@@ -915,6 +1052,45 @@ mod tests {
             invalid,
             "a change in a $ref'd file is seen"
         );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn all_writes_what_rust_and_vue_write() {
+        let dir = std::env::temp_dir().join(format!("fastsocket-cli-all-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        crate::init::init(&dir).unwrap();
+        let config = dir.join(crate::config::FILE_NAME).display().to_string();
+        let code = |args: &[&str]| {
+            let cli = Cli::try_parse_from(
+                ["fastsocket-gen"]
+                    .iter()
+                    .chain(args)
+                    .chain(&["--config", config.as_str()]),
+            )
+            .unwrap();
+            format!("{:?}", run(cli).unwrap())
+        };
+        let success = format!("{:?}", ExitCode::SUCCESS);
+        let invalid = format!("{:?}", ExitCode::from(EXIT_INVALID));
+        assert_eq!(code(&["all"]), success);
+        // `[rust] out = "server"` and `[vue] out = "client"`, relative to the config file.
+        assert!(dir.join("server/src/generated/server.rs").is_file());
+        assert!(dir.join("client/src/generated/client.ts").is_file());
+        // Byte for byte what the two commands write.
+        assert_eq!(code(&["rust", "--check"]), success);
+        assert_eq!(code(&["vue", "--check"]), success);
+        assert_eq!(code(&["all", "--check"]), success);
+        let schema = dir.join("schemas/greeting.yaml");
+        let text = std::fs::read_to_string(&schema).unwrap();
+        std::fs::write(&schema, text.replace("maxLength: 64", "maxLength: 65")).unwrap();
+        assert_eq!(code(&["all", "--check"]), invalid, "a change is seen");
+        // `rust` alone brings the server up to date; `all` still sees the stale client.
+        assert_eq!(code(&["rust"]), success);
+        assert_eq!(code(&["all", "--check"]), invalid, "the client is stale");
+        assert_eq!(code(&["all"]), success);
+        assert_eq!(code(&["vue", "--check"]), success);
+        assert_eq!(code(&["all", "--check"]), success);
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -6,7 +6,8 @@ use std::io::Read as _;
 use std::path::PathBuf;
 
 use fastsocket_codegen_rust::{EmitError, Layout, Output, RuntimeDependency};
-use fastsocket_spec::{Diagnostic, Input, LoadError, Report};
+use fastsocket_ir::Api;
+use fastsocket_spec::{Diagnostic, Input, LoadError, Loaded, Report};
 
 use crate::settings::{Settings, default_runtime};
 
@@ -80,6 +81,27 @@ impl GenerateError {
 
 /// Loads the document of `settings` (with its `$ref` options and `strict`) and runs the Rust emitter with the rest.
 pub fn generate(settings: &Settings) -> Result<Generation, GenerateError> {
+    let document = load(settings)?;
+    emit(
+        settings,
+        &document.loaded.api,
+        document.inputs,
+        document.loaded.report.diagnostics,
+    )
+}
+
+/// A document loaded for generation, with every file it depends on.
+#[derive(Debug)]
+pub struct Document {
+    /// The loader's result: the IR and the report of its warnings.
+    pub loaded: Loaded,
+    /// The config file, the document and each file reached through `$ref` (sorted, deduplicated).
+    pub inputs: Vec<PathBuf>,
+}
+
+/// The first half of [`generate`]: loads the document of `settings` (with its `$ref` options and `strict`), for
+/// callers that hand one loaded document to more than one emitter.
+pub fn load(settings: &Settings) -> Result<Document, GenerateError> {
     let spec = settings.spec.clone().ok_or(GenerateError::NoSpec)?;
     // The config and the document are inputs even if loading fails below: a fix must start the next run.
     let mut inputs: Vec<PathBuf> = settings.config.iter().cloned().collect();
@@ -124,7 +146,20 @@ pub fn generate(settings: &Settings) -> Result<Generation, GenerateError> {
         inputs.pop();
     }
     inputs.extend(loaded.report.files.iter().cloned());
-    let inputs = dedup(inputs);
+    Ok(Document {
+        loaded,
+        inputs: dedup(inputs),
+    })
+}
+
+/// The second half of [`generate`]: the Rust emitter with the options of `settings` over a loaded document; the
+/// `inputs` and loader `diagnostics` are passed through to the [`Generation`].
+pub fn emit(
+    settings: &Settings,
+    api: &Api,
+    inputs: Vec<PathBuf>,
+    diagnostics: Vec<Diagnostic>,
+) -> Result<Generation, GenerateError> {
     let mut warnings = Vec::new();
     let runtime = match (&settings.runtime, settings.layout, &settings.out) {
         (Some(runtime), _, _) => {
@@ -143,13 +178,13 @@ pub fn generate(settings: &Settings) -> Result<Generation, GenerateError> {
         // A single file has no manifest: the dependency is the including crate's business.
         (None, _, _) => RuntimeDependency::Version(env!("CARGO_PKG_VERSION").to_string()),
     };
-    let options = settings.rust_options(&loaded.api.info.title, runtime);
-    let output = fastsocket_codegen_rust::generate(&loaded.api, &options)?;
+    let options = settings.rust_options(&api.info.title, runtime);
+    let output = fastsocket_codegen_rust::generate(api, &options)?;
     warnings.extend(output.warnings.iter().cloned());
     Ok(Generation {
         output,
         inputs,
-        diagnostics: loaded.report.diagnostics,
+        diagnostics,
         warnings,
     })
 }
