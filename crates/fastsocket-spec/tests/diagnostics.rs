@@ -219,3 +219,223 @@ fn scalars_follow_the_yaml_core_schema() {
     assert_eq!(json("float"), 2.5);
     assert_eq!(json("custom"), "AA==");
 }
+
+/// A document whose components hold `schemas` (YAML, indented under `schemas:`).
+fn with_schemas(schemas: &str) -> String {
+    format!("asyncapi: 3.0.0\ninfo: {{title: T, version: '1'}}\ncomponents:\n  schemas:\n{schemas}")
+}
+
+/// Asserts that an error with exactly `message` sits at `pointer`, with a help containing `help` (if given).
+fn assert_error(errors: &[Diagnostic], pointer: &str, message: &str, help: Option<&str>) {
+    let found = errors
+        .iter()
+        .find(|d| d.pointer == pointer && d.message == message)
+        .unwrap_or_else(|| panic!("no `{message}` at {pointer} in {errors:#?}"));
+    assert!(found.line > 0 && found.column > 0);
+    if let Some(help) = help {
+        assert!(
+            found.help.as_deref().is_some_and(|h| h.contains(help)),
+            "{found:#?}"
+        );
+    }
+}
+
+/// Every misuse of a JSON Schema keyword is reported, all at once, at the keyword's value.
+#[test]
+fn schema_keyword_misuse_is_reported_at_the_keyword() {
+    let errors = errors(&with_schemas(
+        r#"    A: {type: object, minLength: -1, required: name, enum: {a: 1}}
+    B: {type: int, items: [], properties: [a], dependencies: [a]}
+    C: {type: date, allOf: [], anyOf: {}, prefixItems: {}, examples: 1, xml: 2}
+    D: {type: [string, nul], enum: [], dependencies: {a: {type: 3}, b: [1]}}
+    E: {type: float, enum: [1, 2, 1], discriminator: {propertyName: kind}}
+    F: {type: bool, items: [{type: strin}]}
+    G: {externalDocs: {url: 3}, additionalProperties: {type: 1}}
+"#,
+    ));
+    let s = "/components/schemas";
+    assert_error(
+        &errors,
+        &format!("{s}/A/minLength"),
+        "`minLength` must be a non-negative integer, found a number",
+        None,
+    );
+    assert_error(
+        &errors,
+        &format!("{s}/A/required"),
+        "`required` must be a sequence of property names, found a string",
+        None,
+    );
+    assert_error(
+        &errors,
+        &format!("{s}/A/enum"),
+        "`enum` must be a sequence, found a mapping",
+        Some("enum: [a, b]"),
+    );
+    assert_error(
+        &errors,
+        &format!("{s}/B/type"),
+        "`type` must be one of `array`, `boolean`, `integer`, `null`, `number`, `object`, `string`, found `int`",
+        Some("use `type: integer`"),
+    );
+    assert_error(
+        &errors,
+        &format!("{s}/B/items"),
+        "`items` must be a schema or a non-empty sequence of schemas, found a sequence",
+        None,
+    );
+    assert_error(
+        &errors,
+        &format!("{s}/B/properties"),
+        "`properties` must be a mapping from names to schemas, found a sequence",
+        None,
+    );
+    assert_error(
+        &errors,
+        &format!("{s}/B/dependencies"),
+        "`dependencies` must be a mapping from property names to schemas or lists of property names, found a sequence",
+        None,
+    );
+    assert_error(
+        &errors,
+        &format!("{s}/C/type"),
+        "`type` must be one of `array`, `boolean`, `integer`, `null`, `number`, `object`, `string`, found `date`",
+        Some("use `type: string` with `format: date`"),
+    );
+    for (keyword, what) in [
+        ("allOf", "a non-empty sequence of schemas, found a sequence"),
+        ("anyOf", "a non-empty sequence of schemas, found a mapping"),
+        ("prefixItems", "a sequence of schemas, found a mapping"),
+        ("xml", "a mapping (the XML Object), found a number"),
+    ] {
+        assert_error(
+            &errors,
+            &format!("{s}/C/{keyword}"),
+            &format!("`{keyword}` must be {what}"),
+            None,
+        );
+    }
+    assert_error(
+        &errors,
+        &format!("{s}/C/examples"),
+        "`examples` must be a sequence, found a number",
+        Some("`examples` is a list"),
+    );
+    assert_error(
+        &errors,
+        &format!("{s}/D/enum"),
+        "`enum` must have at least one value",
+        None,
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|d| d.pointer.starts_with(&format!("{s}/D/type")) && d.message.contains("`nul`")),
+        "{errors:#?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|d| d.pointer.starts_with(&format!("{s}/D/dependencies/a/type"))),
+        "{errors:#?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|d| d.pointer.starts_with(&format!("{s}/D/dependencies/b"))),
+        "{errors:#?}"
+    );
+    assert_error(
+        &errors,
+        &format!("{s}/E/type"),
+        "`type` must be one of `array`, `boolean`, `integer`, `null`, `number`, `object`, `string`, found `float`",
+        Some("use `type: number`"),
+    );
+    assert_error(
+        &errors,
+        &format!("{s}/E/enum/2"),
+        "`1` appears twice in `enum`",
+        Some("remove the repeated value"),
+    );
+    assert_error(
+        &errors,
+        &format!("{s}/E/discriminator"),
+        "`discriminator` must be a property name (a string), found a mapping",
+        Some("`discriminator: kind`"),
+    );
+    assert_error(
+        &errors,
+        &format!("{s}/F/type"),
+        "`type` must be one of `array`, `boolean`, `integer`, `null`, `number`, `object`, `string`, found `bool`",
+        Some("use `type: boolean`"),
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|d| d.pointer.starts_with(&format!("{s}/F/items/0/type"))
+                && d.help.as_deref().is_some_and(|h| h.contains("`string`"))),
+        "{errors:#?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|d| d.pointer.starts_with(&format!("{s}/G/externalDocs"))),
+        "{errors:#?}"
+    );
+    assert!(
+        errors.iter().any(|d| d
+            .pointer
+            .starts_with(&format!("{s}/G/additionalProperties/type"))),
+        "{errors:#?}"
+    );
+}
+
+/// The object form of `discriminator` belongs to OpenAPI schemas, where it is checked as OpenAPI defines it.
+#[test]
+fn openapi_discriminators_are_checked_as_openapi_defines_them() {
+    let errors = errors(&with_schemas(
+        r#"    A:
+      schemaFormat: application/vnd.oai.openapi;version=3.0.0
+      schema: {type: object, discriminator: kind, nullable: 1}
+    B:
+      schemaFormat: application/vnd.oai.openapi;version=3.0.0
+      schema: {type: object, discriminator: {mapping: []}}
+    C:
+      schemaFormat: application/vnd.oai.openapi;version=3.0.0
+      schema: {type: 'null'}
+"#,
+    ));
+    let s = "/components/schemas";
+    assert_error(
+        &errors,
+        &format!("{s}/A/schema/discriminator"),
+        "`discriminator` must be a mapping with `propertyName` in an OpenAPI schema, found a string",
+        None,
+    );
+    assert_error(
+        &errors,
+        &format!("{s}/A/schema/nullable"),
+        "`nullable` must be a boolean (`true` or `false`), found a number",
+        None,
+    );
+    assert_error(
+        &errors,
+        &format!("{s}/B/schema/discriminator"),
+        "missing required field `propertyName` in the Discriminator Object",
+        None,
+    );
+    assert_error(
+        &errors,
+        &format!("{s}/B/schema/discriminator/mapping"),
+        "`mapping` must be a mapping from values to schema names, found a sequence",
+        None,
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|d| d.pointer == format!("{s}/C/schema/type")
+                && d.help.as_deref()
+                    == Some("OpenAPI 3.0 has no `null` type; add `nullable: true`")),
+        "{errors:#?}"
+    );
+}
