@@ -4,6 +4,8 @@
 //! monitor client which does not read never holds up the server (what it misses is counted as dropped), and
 //! that a monitoring namespace the API uses is refused at start.
 
+#![cfg(feature = "server")]
+
 mod common;
 
 use std::net::SocketAddr;

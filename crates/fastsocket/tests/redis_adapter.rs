@@ -5,6 +5,8 @@
 //! Without `redis-server` on the PATH the test is skipped with a message, except under `CI=true`, where it fails
 //! (CI installs it).
 
+#![cfg(feature = "server")]
+
 mod common;
 
 use std::net::SocketAddr;
