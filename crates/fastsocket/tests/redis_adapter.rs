@@ -151,9 +151,19 @@ async fn nodes_sharing_redis_deliver_to_each_others_clients() {
     within(async {
         let (first, first_handle) = node(&redis).await;
         let (second, second_handle) = node(&redis).await;
+        // The link to Redis comes up in the background (a node never waits for Redis to start): each node
+        // says it is not ready until then, and ready after.
         for addr in [first, second] {
-            let (status, body) = http(addr, "GET", "/readyz", &[], "").await;
-            assert_eq!(status, 200, "{body}");
+            loop {
+                match http(addr, "GET", "/readyz", &[], "").await {
+                    (200, _) => break,
+                    (503, body) => {
+                        assert!(body.contains("redis unavailable"), "{body}");
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                    other => panic!("{other:?}"),
+                }
+            }
         }
 
         let mut sender = Polling::open(first, "", &[]).await;

@@ -1,5 +1,7 @@
 //! A Socket.IO client over Engine.IO long-polling (protocol 4) on plain HTTP/1.0 requests: enough to connect to
 //! namespaces with an `auth` payload, send events, and read what the server sends. No dependency beyond tokio.
+//! (Each test file uses a part of it.)
+#![allow(dead_code)]
 
 use std::net::SocketAddr;
 use std::time::Duration;
