@@ -534,15 +534,7 @@ impl Delivery {
                 Err(log::Gap) => ("gap", Vec::new()),
             },
         };
-        let told = Resumed {
-            status,
-            epoch: format!("{epoch:016x}"),
-            offset: head,
-            replayed: missed.len(),
-        };
-        if let Err(error) = socket.emit(RESUME_EVENT, &told) {
-            tracing::debug!(target: "fastsocket", socket = %socket.id, %error, "cannot tell the resume");
-        }
+        tell_resume(socket, status, epoch, head, missed.len());
         for entry in missed {
             if let Err(error) = socket.emit(&*entry.event, &(&*entry.payload, entry.offset)) {
                 tracing::debug!(target: "fastsocket", socket = %socket.id, %error, "cannot replay");
@@ -828,15 +820,7 @@ async fn joined_shared(
             ("gap", epoch, head, Vec::new())
         }
     };
-    let told = Resumed {
-        status,
-        epoch: format!("{epoch:016x}"),
-        offset: head,
-        replayed: missed.len(),
-    };
-    if let Err(error) = socket.emit(RESUME_EVENT, &told) {
-        tracing::debug!(target: "fastsocket", socket = %socket.id, %error, "cannot tell the resume");
-    }
+    tell_resume(socket, status, epoch, head, missed.len());
     for packet in &missed {
         if let Err(error) = socket.emit(
             &*packet.packet.event,
@@ -852,6 +836,19 @@ async fn joined_shared(
         for packet in fed.pending.take().unwrap_or_default() {
             fed.offer(&packet);
         }
+    }
+}
+
+/// Tells the client how its resume went ([`RESUME_EVENT`]).
+fn tell_resume(socket: &SocketRef, status: &str, epoch: u64, head: u64, replayed: usize) {
+    let told = Resumed {
+        status,
+        epoch: format!("{epoch:016x}"),
+        offset: head,
+        replayed,
+    };
+    if let Err(error) = socket.emit(RESUME_EVENT, &told) {
+        tracing::debug!(target: "fastsocket", socket = %socket.id, %error, "cannot tell the resume");
     }
 }
 
@@ -980,6 +977,37 @@ mod tests {
         assert_eq!(parse_hex("ff", 16), None);
         assert_eq!(parse_hex("+0000000000000ff", 16), None);
         assert_eq!(parse_hex(&"f".repeat(32), 32), Some(u128::MAX));
+    }
+
+    #[test]
+    fn namespaces_get_their_own_length_and_age() {
+        assert_eq!(
+            parse_namespace_replay("/rooms/{roomId}=5000:600"),
+            Ok(("/rooms/{roomId}".to_owned(), 5000, Some(600)))
+        );
+        assert_eq!(
+            parse_namespace_replay(" /admin=0"),
+            Ok(("/admin".to_owned(), 0, None))
+        );
+        for wrong in ["admin=5", "/admin", "/admin=x", "/admin=5:0", "/admin=5:"] {
+            assert!(parse_namespace_replay(wrong).is_err(), "{wrong}");
+        }
+        let config = DeliveryConfig {
+            replay_len: 0,
+            namespaces: vec![NamespaceReplay {
+                pattern: "/rooms/{roomId}".to_owned(),
+                len: 10,
+                age: Duration::from_secs(5),
+            }],
+            ..DeliveryConfig::default()
+        };
+        assert_eq!(
+            config.limits(Some("/rooms/{roomId}")),
+            (10, Duration::from_secs(5))
+        );
+        assert_eq!(config.limits(Some("/")).0, 0);
+        assert_eq!(config.limits(None).0, 0);
+        assert!(Delivery::new(config).is_some(), "on in one namespace");
     }
 
     #[test]
