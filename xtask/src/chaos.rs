@@ -13,6 +13,11 @@
 //!
 //! `--smoke`: 40 clients for 8 s (the CI gate); otherwise 200 clients for 60 s. The server's log goes to
 //! `target/chaos/server.log`.
+//!
+//! `--nodes N` (N ≥ 2): N processes of the server share a `redis-server` (on a free loopback port, its folder
+//! `target/chaos/redis/`) through the Redis adapter, and the proxy sends each new connection to a node drawn at
+//! random: a client that reconnects lands on another node about (N−1)/N of the time and must resume there.
+//! Logs: `target/chaos/server-<n>.log`, `target/chaos/redis.log`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -50,6 +55,12 @@ pub struct ChaosArgs {
     /// The seed of the proxy's cuts and delays (default: from the clock; printed).
     #[arg(long)]
     seed: Option<u64>,
+    /// Server processes behind the proxy; 2 or more share a redis-server (Redis adapter).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=8))]
+    nodes: u16,
+    /// The redis-server program (with `--nodes` ≥ 2).
+    #[arg(long, default_value = "redis-server")]
+    redis_server: String,
 }
 
 /// Runs the chaos test; `Ok(true)` when it passed.
@@ -100,19 +111,39 @@ pub fn run(args: &ChaosArgs) -> anyhow::Result<bool> {
     ensure!(bundle.exists(), "no bundle at {}", bundle.display());
     e2e::npm_ci(&repo.join("tests/e2e/node"))?;
 
-    println!("== serve");
-    let log_path = work.join("server.log");
-    let (server, addr) = e2e::serve_on_loopback(
-        &binary,
-        &server_dir,
-        &[
-            // Every client comes through the proxy: one address.
-            ("FASTSOCKET_MAX_CONNECTIONS_PER_IP", "0".to_owned()),
-            ("RUST_LOG", "warn".to_owned()),
-        ],
-        &log_path,
-    )?;
-    server.wait_healthy(addr, START_TIMEOUT)?;
+    let redis = if args.nodes > 1 {
+        println!("== {}", args.redis_server);
+        Some(start_redis(&args.redis_server, &work)?)
+    } else {
+        None
+    };
+    println!(
+        "== serve ({} node{})",
+        args.nodes,
+        if args.nodes > 1 { "s" } else { "" }
+    );
+    let mut env = vec![
+        // Every client comes through the proxy: one address.
+        ("FASTSOCKET_MAX_CONNECTIONS_PER_IP", "0".to_owned()),
+        ("RUST_LOG", "warn".to_owned()),
+    ];
+    if let Some((_, url)) = &redis {
+        env.push(("FASTSOCKET_REDIS_URL", url.clone()));
+    }
+    let mut servers = Vec::new();
+    for n in 0..args.nodes {
+        let log_path = if args.nodes > 1 {
+            work.join(format!("server-{n}.log"))
+        } else {
+            work.join("server.log")
+        };
+        let (server, addr) = e2e::serve_on_loopback(&binary, &server_dir, &env, &log_path)?;
+        servers.push((server, addr, log_path));
+    }
+    for (server, addr, _) in &servers {
+        server.wait_healthy(*addr, START_TIMEOUT)?;
+    }
+    let upstreams: Vec<SocketAddr> = servers.iter().map(|(_, addr, _)| *addr).collect();
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -124,10 +155,11 @@ pub fn run(args: &ChaosArgs) -> anyhow::Result<bool> {
         cuts: AtomicU64::new(0),
         connections: AtomicU64::new(0),
         random: AtomicU64::new(seed | 1),
+        per_node: upstreams.iter().map(|_| AtomicU64::new(0)).collect(),
     });
     let listener = runtime.block_on(TcpListener::bind(("127.0.0.1", 0)))?;
     let proxy_addr = listener.local_addr()?;
-    runtime.spawn(proxy(listener, addr, chaos.clone()));
+    runtime.spawn(proxy(listener, upstreams, chaos.clone()));
 
     let delivery = if args.off { "off" } else { "on" };
     println!(
@@ -194,6 +226,14 @@ pub fn run(args: &ChaosArgs) -> anyhow::Result<bool> {
         chaos.cuts.load(Ordering::Relaxed),
         chaos.connections.load(Ordering::Relaxed)
     );
+    if args.nodes > 1 {
+        let counts: Vec<String> = chaos
+            .per_node
+            .iter()
+            .map(|n| n.load(Ordering::Relaxed).to_string())
+            .collect();
+        println!("| connections per node | {} | |", counts.join(" / "));
+    }
     for (name, pointer) in [
         ("requests failed (timeout)", "/toServer/failed"),
         ("handler ran twice", "/handlerDuplicates"),
@@ -238,14 +278,85 @@ pub fn run(args: &ChaosArgs) -> anyhow::Result<bool> {
             ),
         );
     }
-    Ok(e2e::stop_and_finish(
+    if args.nodes > 1 {
+        tally.check(
+            "chaos: every node served connections",
+            ensure_that(
+                chaos.per_node.iter().all(|n| n.load(Ordering::Relaxed) > 0),
+                "a node got no connection: reconnects did not move between nodes",
+            ),
+        );
+    }
+    let (last, last_addr_log) = {
+        let (server, _, log_path) = servers.pop().context("no server")?;
+        (server, log_path)
+    };
+    for (server, _, log_path) in servers {
+        e2e::stop_and_check_log(server, &log_path, None, &mut tally);
+    }
+    let finished = e2e::stop_and_finish(
         "chaos",
-        server,
-        &log_path,
+        last,
+        &last_addr_log,
         started,
-        "server log: target/chaos/server.log",
+        "server logs: target/chaos/server*.log",
         &mut tally,
-    ))
+    );
+    drop(redis);
+    Ok(finished)
+}
+
+/// Starts `redis-server` on a free loopback port (no persistence, its folder under `work`) and waits for its
+/// PING; the process and its URL.
+fn start_redis(program: &str, work: &std::path::Path) -> anyhow::Result<(e2e::Server, String)> {
+    let dir = work.join("redis");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    let port = e2e::free_port()?.to_string();
+    let dir_arg = dir.to_string_lossy().into_owned();
+    let server = e2e::Server::start(
+        std::path::Path::new(program),
+        &dir,
+        &[
+            "--port",
+            &port,
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            &dir_arg,
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        &[],
+        &work.join("redis.log"),
+    )
+    .with_context(|| format!("starting {program} (Debian: apt-get install redis-server)"))?;
+    let deadline = Instant::now() + START_TIMEOUT;
+    loop {
+        if redis_pongs(&port) {
+            return Ok((server, format!("redis://127.0.0.1:{port}/")));
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "{program} did not answer PING (target/chaos/redis.log)"
+        );
+        // Nothing to await from outside the process: poll, briefly.
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn redis_pongs(port: &str) -> bool {
+    use std::io::{Read as _, Write as _};
+    let Ok(mut stream) = std::net::TcpStream::connect(format!("127.0.0.1:{port}")) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+    let mut answer = [0u8; 5];
+    stream.write_all(b"PING\r\n").is_ok()
+        && stream.read_exact(&mut answer).is_ok()
+        && &answer == b"+PONG"
 }
 
 fn ensure_that(condition: bool, message: &str) -> anyhow::Result<()> {
@@ -261,6 +372,8 @@ struct Chaos {
     connections: AtomicU64,
     /// xorshift64 state: reproducible from the seed (up to thread interleaving).
     random: AtomicU64,
+    /// Connections sent to each upstream.
+    per_node: Vec<AtomicU64>,
 }
 
 impl Chaos {
@@ -280,15 +393,19 @@ impl Chaos {
     }
 }
 
-/// Accepts connections and forwards each to `upstream`, cut and delayed as `chaos` says.
-async fn proxy(listener: TcpListener, upstream: SocketAddr, chaos: Arc<Chaos>) {
+/// Accepts connections and forwards each to one of `upstreams` (drawn at random), cut and delayed as `chaos`
+/// says.
+async fn proxy(listener: TcpListener, upstreams: Vec<SocketAddr>, chaos: Arc<Chaos>) {
     while let Ok((client, _)) = listener.accept().await {
         let chaos = chaos.clone();
+        let node = chaos.below(upstreams.len() as u64) as usize;
+        let upstream = upstreams[node];
         tokio::spawn(async move {
             let Ok(server) = TcpStream::connect(upstream).await else {
                 return;
             };
             chaos.connections.fetch_add(1, Ordering::Relaxed);
+            chaos.per_node[node].fetch_add(1, Ordering::Relaxed);
             let cut_at = Instant::now() + chaos.lifetime();
             let (client_read, client_write) = client.into_split();
             let (server_read, server_write) = server.into_split();

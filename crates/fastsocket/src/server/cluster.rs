@@ -341,11 +341,18 @@ impl RedisLink {
         self.inner.state()
     }
 
-    /// The connection in use, if any, with its generation.
-    fn conn(&self) -> Option<(MultiplexedConnection, u64)> {
+    /// The connection in use, if any, with its generation (report a failed command with [`Self::broken`]).
+    pub(crate) fn conn(&self) -> Option<(MultiplexedConnection, u64)> {
         let state = self.state();
         let generation = self.inner.generation.load(Ordering::Acquire);
         state.conn.clone().map(|conn| (conn, generation))
+    }
+}
+
+impl RedisLink {
+    /// A command on connection `generation` failed: reconnect (unless that connection was replaced already).
+    pub(crate) fn broken(&self, generation: u64) {
+        self.inner.broken(generation);
     }
 }
 

@@ -134,7 +134,8 @@ pub struct ServerConfig {
     /// do not hear each other. Every process of one API must use the same.
     pub redis_prefix: Option<String>,
     /// Delivery across reconnects for the clients that ask for it (`FASTSOCKET_REPLAY_LEN`,
-    /// `FASTSOCKET_REPLAY_AGE`; see `docs/delivery.md`). Off with the Redis adapter.
+    /// `FASTSOCKET_REPLAY_AGE`, `FASTSOCKET_REPLAY_NAMESPACES`; see `docs/delivery.md`). Shared through Redis
+    /// with the Redis adapter.
     pub delivery: super::DeliveryConfig,
 }
 

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use super::auth::{Principal, Verdicts};
 use super::cluster::{BroadcastOperators, SocketIo, SocketRef};
-use super::delivery::{Delivery, Selector};
+use super::delivery::{DELIVERY_ROOM, Delivery, Selector};
 use super::error::EmitError;
 use super::observe::{Activity, Observers};
 use crate::Validate;
@@ -141,7 +141,7 @@ impl Emitter {
         event: &str,
         payload: &T,
     ) -> Result<(), EmitError> {
-        let numbered = self.numbered(event);
+        let mut numbered = self.numbered(event);
         if let Some((delivery, selector)) = numbered {
             // Delivery sessions get a numbered copy (logged for replay); plain sockets the usual one.
             let value = match serde_json::to_value(payload) {
@@ -152,24 +152,42 @@ impl Emitter {
                     return Err(error);
                 }
             };
-            match &self.target {
-                Target::Socket(socket) => {
-                    if let Some(session) = Delivery::session_of(socket) {
-                        delivery.publish(socket.ns(), event, value, Selector::direct(session));
-                        self.report(event, Ok(()));
-                        return Ok(());
+            let pattern = self.observed.as_ref().and_then(|o| o.pattern);
+            let logged = match &self.target {
+                Target::Socket(socket) => match Delivery::session_of(socket) {
+                    Some(session) => {
+                        let selector = Selector::direct(session);
+                        if delivery
+                            .publish(socket.ns(), pattern, event, value, selector)
+                            .await
+                        {
+                            self.report(event, Ok(()));
+                            return Ok(());
+                        }
+                        false
                     }
-                }
+                    None => true,
+                },
                 Target::Group(operators) => {
-                    delivery.publish(operators.ns_path(), event, value, selector.clone());
+                    let path = operators.ns_path();
+                    delivery
+                        .publish(path, pattern, event, value, selector.clone())
+                        .await
                 }
-                Target::Closed => {}
-            }
+                Target::Closed => true,
+            };
+            // Not logged (Redis unreachable): everyone gets the plain copy, at most once.
+            numbered = numbered.filter(|_| logged);
         }
         let sent = match &self.target {
             Target::Socket(socket) => socket
                 .emit(event, payload)
                 .map_err(|e| EmitError::Socket(e.to_string())),
+            Target::Group(operators) if numbered.is_some_and(|(d, _)| d.is_shared()) => {
+                // Across nodes: the adapter sends to every member outside the delivery room.
+                let plain = (**operators).clone().except(DELIVERY_ROOM);
+                group_sent(event, plain.emit(event, payload).await)
+            }
             Target::Group(operators) if numbered.is_some() => {
                 plain_members_told(event, payload, (**operators).clone()).await
             }

@@ -113,7 +113,7 @@ pub use config::{
 pub use context::{Context, Emitter, SEEN_KEYS_PER_SOCKET};
 pub use delivery::{
     DEFAULT_REPLAY_AGE_SECS, DEFAULT_REPLAY_LEN, DELIVERY_ROOM, DeliveryArgs, DeliveryConfig,
-    RESUME_EVENT,
+    NamespaceReplay, RESUME_EVENT,
 };
 pub use error::{EmitError, ErrorBody, ErrorCode, ErrorEnvelope, HandlerError};
 pub use metrics::{Metrics, MetricsEndpoint, register_dropped};

@@ -154,8 +154,8 @@ impl App {
     }
 
     /// Turns on delivery across reconnects (before the first client connects).
-    pub(crate) fn set_delivery(&self, delivery: Delivery) {
-        let _ = self.inner.delivery.set(Arc::new(delivery));
+    pub(crate) fn set_delivery(&self, delivery: Arc<Delivery>) {
+        let _ = self.inner.delivery.set(delivery);
     }
 
     fn delivery(&self) -> Option<&Arc<Delivery>> {
@@ -630,11 +630,14 @@ impl<P: NamespaceParams> Shared<P> {
         };
 
         if let Some(delivery) = self.app.delivery()
-            && let Err(message) = delivery.admit(
-                &socket,
-                &auth,
-                principal.as_ref().map(|p| p.subject.as_str()),
-            )
+            && let Err(message) = delivery
+                .admit(
+                    &socket,
+                    self.pattern,
+                    &auth,
+                    principal.as_ref().map(|p| p.subject.as_str()),
+                )
+                .await
         {
             self.refused(&socket, &namespace, &message);
             return Err(Refusal(message));
@@ -698,7 +701,7 @@ impl<P: NamespaceParams> Shared<P> {
                 let state = state.clone();
                 async move {
                     if let Some(delivery) = shared.app.delivery() {
-                        delivery.left(&socket);
+                        delivery.left(&socket).await;
                     }
                     shared.app.observers().observe(&Activity::Disconnected {
                         namespace: socket.ns(),
@@ -745,10 +748,7 @@ impl<P: NamespaceParams> Shared<P> {
         });
         let connect = trace::ConnectSpan::take(&socket);
         if let Some(delivery) = self.app.delivery() {
-            delivery.joined(
-                &socket,
-                state.principal.as_ref().map(|p| p.subject.as_str()),
-            );
+            delivery.joined(&socket, self.pattern).await;
         }
         if let Some(hook) = &self.on_connect {
             let core = SocketCore {

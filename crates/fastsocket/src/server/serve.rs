@@ -184,10 +184,16 @@ pub async fn serve<A: Authenticator>(
         Limits::from_config(&config),
         Arc::new(authenticator),
     );
-    // Node-local (the log and sessions are in this process): off with the Redis adapter, see docs/delivery.md.
-    if cluster.is_none()
-        && let Some(delivery) = super::delivery::Delivery::new(config.delivery)
-    {
+    // In this process, or shared through Redis with the adapter (see docs/delivery.md).
+    let delivery = match &cluster {
+        None => super::delivery::Delivery::new(config.delivery.clone()).map(Arc::new),
+        Some(cluster) => super::delivery::Delivery::with_redis(
+            config.delivery.clone(),
+            cluster.link.clone(),
+            &cluster.prefix,
+        ),
+    };
+    if let Some(delivery) = delivery {
         app.set_delivery(delivery);
     }
     register(&app);

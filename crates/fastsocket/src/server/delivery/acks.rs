@@ -18,7 +18,7 @@ pub(crate) const MAX_KEY_LEN: usize = 128;
 pub(crate) type Answer = Result<Value, Retold>;
 
 /// A [`HandlerError`] as the client saw it (its cause stays with the first answer's log line).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Retold {
     code: crate::server::ErrorCode,
     message: String,
@@ -36,6 +36,32 @@ impl Retold {
 
     pub(crate) fn error(&self) -> HandlerError {
         HandlerError::new(self.code, self.message.clone()).with_details(self.details.clone())
+    }
+}
+
+/// An answer as stored in Redis (with the Redis adapter).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Stored {
+    Ok(Value),
+    Err(Retold),
+}
+
+impl Stored {
+    pub(crate) fn of(result: &Result<Value, HandlerError>) -> Self {
+        match result {
+            Ok(value) => Stored::Ok(value.clone()),
+            Err(error) => Stored::Err(Retold::of(error)),
+        }
+    }
+
+    /// The stored answer read back (`internal` when it cannot be read).
+    pub(crate) fn read(bytes: &[u8]) -> Result<Value, HandlerError> {
+        match serde_json::from_slice(bytes) {
+            Ok(Stored::Ok(value)) => Ok(value),
+            Ok(Stored::Err(retold)) => Err(retold.error()),
+            Err(_) => Err(HandlerError::internal("internal error")),
+        }
     }
 }
 
@@ -100,6 +126,19 @@ mod tests {
             acks.begin(&ACKS_PER_SESSION.to_string()),
             Begin::Repeat(_)
         ));
+    }
+
+    #[test]
+    fn stored_answers_read_back() {
+        let ok = serde_json::to_vec(&Stored::of(&Ok(Value::from("yes")))).unwrap();
+        assert_eq!(Stored::read(&ok).unwrap(), Value::from("yes"));
+        let error = HandlerError::invalid(vec![crate::Violation::new("/a", "too long")]);
+        let err = serde_json::to_vec(&Stored::of(&Err(error))).unwrap();
+        assert_eq!(Stored::read(&err).unwrap_err().details().len(), 1);
+        assert_eq!(
+            Stored::read(b"nonsense").unwrap_err().code(),
+            crate::server::ErrorCode::Internal
+        );
     }
 
     #[test]

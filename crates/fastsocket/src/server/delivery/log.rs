@@ -11,7 +11,8 @@ use serde_json::Value;
 pub(crate) type SessionId = u128;
 
 /// Whom one emitted packet was for, in terms that outlive a socket id (which changes at every reconnect).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Serialised (with the Redis adapter the log is shared): sessions as numbers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Selector {
     /// One session only (`ctx.reply()`); the other fields are then ignored.
     pub(crate) direct: Option<SessionId>,
