@@ -229,6 +229,9 @@ pub(crate) fn generate_with(
     }
     // `--force`: `src/generated/` here is scratch, rewritten whatever an earlier generator left there (a file
     // whose hash header no longer matches, say after a change of the hash). It never touches user files.
+    // `--runtime-path`: this checkout's runtime, said explicitly. The generator's default is the checkout it was
+    // built from, and in a target folder shared by several checkouts the `fastsocket-gen` binary `cargo run`
+    // starts may have just been rebuilt from another one.
     let status = Command::new(cargo())
         .args([
             "run",
@@ -239,8 +242,10 @@ pub(crate) fn generate_with(
             "rust",
             "--force",
             spec,
-            "-o",
+            "--runtime-path",
         ])
+        .arg(repo.join("crates/fastsocket"))
+        .arg("-o")
         .arg(crate_dir)
         .current_dir(repo)
         .status()
