@@ -38,6 +38,10 @@ pub struct BenchLoadArgs {
     /// Only these servers (generated, floor, node, python), comma-separated.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
+    /// Only these levels of the full run, by their 1-based place in the table (`--levels 4`: `1k @ 12k/s`),
+    /// comma-separated. Tables are printed; `docs/benchmarks.md` is left as it is.
+    #[arg(long, value_delimiter = ',')]
+    levels: Vec<usize>,
 }
 
 /// The contract every server serves.
@@ -164,6 +168,21 @@ pub fn run(args: &BenchLoadArgs) -> anyhow::Result<bool> {
             },
         ]
     };
+    let levels: Vec<Level> = if args.levels.is_empty() {
+        levels
+    } else {
+        ensure!(
+            args.levels.iter().all(|n| (1..=levels.len()).contains(n)),
+            "--levels: places from 1 to {}",
+            levels.len()
+        );
+        let chosen = levels
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| args.levels.contains(&(i + 1)))
+            .map(|(_, level)| *level);
+        chosen.collect()
+    };
     let wanted: Vec<&'static str> = SERVERS
         .into_iter()
         .filter(|s| args.only.is_empty() || args.only.iter().any(|o| o == s))
@@ -199,7 +218,7 @@ pub fn run(args: &BenchLoadArgs) -> anyhow::Result<bool> {
     let tables = tables(&rows, &levels);
     println!();
     println!("{tables}");
-    if !args.smoke {
+    if !args.smoke && args.levels.is_empty() {
         write_docs(&repo, &rows, &levels, &tables, args)?;
     }
     println!("bench-load: {:.0} s", started.elapsed().as_secs_f64());

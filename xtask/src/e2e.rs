@@ -227,8 +227,20 @@ pub(crate) fn generate_with(
     if fs::read(&handlers).ok().as_deref() != Some(ours.as_slice()) {
         fs::write(&handlers, &ours)?;
     }
+    // The generator keeps an existing Cargo.toml (a user file): one that names another runtime (written by a
+    // generator of another checkout, see `--runtime-path` below) is removed so that it is written again.
+    let runtime = repo.join("crates/fastsocket");
+    let manifest = crate_dir.join("Cargo.toml");
+    if let Ok(text) = fs::read_to_string(&manifest)
+        && !text.contains(&format!("path = {:?}", runtime.to_string_lossy()))
+    {
+        fs::remove_file(&manifest)?;
+    }
     // `--force`: `src/generated/` here is scratch, rewritten whatever an earlier generator left there (a file
     // whose hash header no longer matches, say after a change of the hash). It never touches user files.
+    // `--runtime-path`: this checkout's runtime, said explicitly. The generator's default is the checkout it was
+    // built from, and in a target folder shared by several checkouts the `fastsocket-gen` binary `cargo run`
+    // starts may have just been rebuilt from another one.
     let status = Command::new(cargo())
         .args([
             "run",
@@ -239,8 +251,10 @@ pub(crate) fn generate_with(
             "rust",
             "--force",
             spec,
-            "-o",
+            "--runtime-path",
         ])
+        .arg(&runtime)
+        .arg("-o")
         .arg(crate_dir)
         .current_dir(repo)
         .status()

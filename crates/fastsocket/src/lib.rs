@@ -201,13 +201,25 @@ pub fn decode<T: serde::de::DeserializeOwned + Validate>(
     value: &serde_json::Value,
 ) -> Result<T, Vec<Violation>> {
     validate::<T>(value)?;
-    serde_path_to_error::deserialize(value).map_err(|error| {
-        let path = pointer_of(error.path());
-        vec![Violation {
-            path,
-            message: error.into_inner().to_string(),
-        }]
-    })
+    serde_path_to_error::deserialize(value).map_err(serde_violation)
+}
+
+/// [`decode`] of a value the caller no longer needs: valid, it is moved into `T` (strings, arrays and maps are
+/// taken over instead of copied), so an inbound payload is parsed once and its text copied once.
+pub fn decode_owned<T: serde::de::DeserializeOwned + Validate>(
+    value: serde_json::Value,
+) -> Result<T, Vec<Violation>> {
+    validate::<T>(&value)?;
+    serde_path_to_error::deserialize(value).map_err(serde_violation)
+}
+
+/// A serde error of a valid value, as one violation at the JSON pointer of the value serde refused.
+fn serde_violation(error: serde_path_to_error::Error<serde_json::Error>) -> Vec<Violation> {
+    let path = pointer_of(error.path());
+    vec![Violation {
+        path,
+        message: error.into_inner().to_string(),
+    }]
 }
 
 /// Validates `value` as `T`: every violation, or `Ok`.
@@ -389,6 +401,23 @@ mod tests {
         let point = decode::<Point>(&json!({"x": 1, "y/z": [2]})).unwrap();
         assert_eq!(point, Point { x: 1, y: vec![2] });
         assert!(validate::<Point>(&json!({"x": 1, "y/z": [2]})).is_ok());
+    }
+
+    #[test]
+    fn decode_owned_answers_as_decode() {
+        for value in [
+            json!({"x": 1, "y/z": [2]}),
+            json!({"x": -1}),
+            json!({"x": 1, "y/z": [1, 300]}),
+            json!({"x": 256, "y/z": []}),
+            json!("not an object"),
+        ] {
+            assert_eq!(
+                decode_owned::<Point>(value.clone()),
+                decode::<Point>(&value),
+                "{value}"
+            );
+        }
     }
 
     #[test]

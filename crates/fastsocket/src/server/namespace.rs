@@ -323,7 +323,7 @@ impl<P: NamespaceParams> NamespaceBuilder<P> {
             let handler = handler.clone();
             let topic = topic.clone();
             Box::pin(async move {
-                let payload = crate::decode::<T>(&value)
+                let payload = crate::decode_owned::<T>(value)
                     .map_err(|violations| HandlerError::invalid_payload(event, violations))?;
                 if topic.wanted() {
                     topic.publish(payload.clone(), core.socket.clone(), core.state.clone());

@@ -96,10 +96,17 @@ pub fn init_with(settings: &LogSettings, extra: Option<ExtraLayer>) -> std::io::
         filter = filter.add_directive(directive);
     }
     if sink::install(sink.clone()) {
-        let _ = tracing_subscriber::registry()
-            .with(extra)
-            .with(SinkLayer::new(sink).with_filter(filter))
-            .try_init();
+        // Not `.with(extra)` for both: a `None` layer answers "always interested" for every call site, so the
+        // registry would build every span nobody takes (the event span of each inbound event among them).
+        let _ = match extra {
+            Some(extra) => tracing_subscriber::registry()
+                .with(extra)
+                .with(SinkLayer::new(sink).with_filter(filter))
+                .try_init(),
+            None => tracing_subscriber::registry()
+                .with(SinkLayer::new(sink).with_filter(filter))
+                .try_init(),
+        };
     }
     Ok(guard)
 }

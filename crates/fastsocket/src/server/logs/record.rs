@@ -324,8 +324,14 @@ impl<'a> Record<'a> {
 
 fn event_record(event: &EventRecord<'_>) -> Option<Record<'static>> {
     let owned = |s: &str| Some(Cow::Owned(s.to_owned()));
+    // A static namespace's path is its pattern, a `&'static str`: no copy.
+    let namespace = if event.namespace == event.pattern {
+        Some(Cow::Borrowed(event.pattern))
+    } else {
+        owned(event.namespace)
+    };
     let mut record = Record {
-        namespace: owned(event.namespace),
+        namespace,
         event: owned(event.event),
         socket: Some(Cow::Owned(event.socket.to_string())),
         principal: event.principal.and_then(owned),

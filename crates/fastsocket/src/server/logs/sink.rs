@@ -60,6 +60,7 @@ impl Sink {
             None => Output::Stderr {
                 json: settings.format == LogFormat::Json,
                 ansi: io::IsTerminal::is_terminal(&io::stderr()),
+                pending: Vec::with_capacity(STDERR_BATCH),
             },
         };
         let (queue, receiver) = mpsc::sync_channel(settings.queue.max(1));
@@ -134,8 +135,23 @@ impl Drop for LogGuard {
 
 enum Output {
     File(RotatingFile),
-    Stderr { json: bool, ansi: bool },
+    /// Lines are gathered in `pending` and written once per batch (stderr is unbuffered: one `write` call
+    /// per record would cost a system call per event).
+    Stderr {
+        json: bool,
+        ansi: bool,
+        pending: Vec<u8>,
+    },
 }
+
+/// Bytes of stderr lines gathered before they are written even in the middle of a batch.
+const STDERR_BATCH: usize = 64 * 1024;
+
+/// After writing a batch, the writer waits this long before it looks at the queue again, so that records of
+/// a busy server are written in batches: a handful of wake-ups and writes a second instead of one per event
+/// (each wake-up of a sleeping thread is a system call on the handler's path and a context switch). Log lines
+/// appear at most this much later; a full queue still drops rather than blocks.
+const LINGER: Duration = Duration::from_millis(5);
 
 struct Writer {
     output: Output,
@@ -168,6 +184,7 @@ impl Writer {
                 self.report_drops(&mut line, &mut text);
             }
             self.flush();
+            std::thread::sleep(LINGER);
         }
         self.report_drops(&mut line, &mut text);
         self.flush();
@@ -216,14 +233,24 @@ impl Writer {
                 record.write_json(line);
                 file.write_line(line)
             }
-            Output::Stderr { json: true, .. } => {
+            Output::Stderr {
+                json: true,
+                pending,
+                ..
+            } => {
                 record.write_json(line);
-                io::stderr().lock().write_all(line)
+                pending.extend_from_slice(line);
+                write_stderr_over(pending, STDERR_BATCH)
             }
-            Output::Stderr { json: false, ansi } => {
+            Output::Stderr {
+                json: false,
+                ansi,
+                pending,
+            } => {
                 text.clear();
                 record.write_text(text, *ansi);
-                io::stderr().lock().write_all(text.as_bytes())
+                pending.extend_from_slice(text.as_bytes());
+                write_stderr_over(pending, STDERR_BATCH)
             }
         };
         if let Err(error) = result {
@@ -233,12 +260,24 @@ impl Writer {
     }
 
     fn flush(&mut self) {
-        if let Output::File(file) = &mut self.output
-            && let Err(error) = file.flush()
-        {
+        let result = match &mut self.output {
+            Output::File(file) => file.flush(),
+            Output::Stderr { pending, .. } => write_stderr_over(pending, 0),
+        };
+        if let Err(error) = result {
             eprintln!("fastsocket: cannot write the log: {error}");
         }
     }
+}
+
+/// Writes the gathered stderr lines once there are more than `limit` bytes (0: whenever there are some).
+fn write_stderr_over(pending: &mut Vec<u8>, limit: usize) -> io::Result<()> {
+    if pending.is_empty() || pending.len() < limit {
+        return Ok(());
+    }
+    let written = io::stderr().lock().write_all(pending);
+    pending.clear();
+    written
 }
 
 static GLOBAL: OnceLock<Sink> = OnceLock::new();
