@@ -168,6 +168,11 @@ fn succeeded(command: &mut Command, what: &str) -> anyhow::Result<()> {
         .stdin(Stdio::null())
         .output()
         .with_context(|| format!("running {what}"))?;
+    exited_zero(&output, what)
+}
+
+/// A finished command's exit status 0, or an error with its status and output.
+fn exited_zero(output: &std::process::Output, what: &str) -> anyhow::Result<()> {
     ensure!(
         output.status.success(),
         "{what}: {}{}{}",
@@ -802,13 +807,9 @@ fn workflow_steps(
                 let outcome = run(command, &unset)
                     .context("running bash")
                     .and_then(|output| {
+                        exited_zero(&output, command)?;
                         let stdout = String::from_utf8_lossy(&output.stdout);
-                        ensure!(
-                            output.status.success() && stdout.starts_with("::notice"),
-                            "{}: {stdout}{}",
-                            output.status,
-                            String::from_utf8_lossy(&output.stderr)
-                        );
+                        ensure!(stdout.starts_with("::notice"), "no notice: {stdout}");
                         Ok(())
                     });
                 tally.check(
@@ -829,16 +830,7 @@ fn workflow_steps(
             let started = Instant::now();
             let outcome = run(command, &set)
                 .with_context(|| format!("running {command}"))
-                .and_then(|output| {
-                    ensure!(
-                        output.status.success(),
-                        "{command}: {}{}{}",
-                        output.status,
-                        String::from_utf8_lossy(&output.stdout),
-                        String::from_utf8_lossy(&output.stderr)
-                    );
-                    Ok(())
-                });
+                .and_then(|output| exited_zero(&output, command));
             tally.check(
                 &format!(
                     "workflow {job_name}: `{command}` ({:.0?})",

