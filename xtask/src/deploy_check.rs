@@ -666,7 +666,7 @@ fn run_healthcheck(argv: &[String], port: u16) -> anyhow::Result<()> {
 
 /// The repository variables the workflow reads (`${{ vars.NAME }}` in its `env`): the git URL fastsocket-gen is
 /// installed from, and the revision (optional).
-const VARIABLES: &[&str] = &["FASTSOCKET_GEN_GIT", "FASTSOCKET_GEN_REV"];
+const VARIABLES: &[&str] = &["GENERATOR_GIT", "GENERATOR_REV"];
 
 /// A step's `if:`, as far as this check evaluates it: `env.NAME != ''` or `env.NAME == ''` (`None`: another
 /// expression, which the check refuses rather than guess).
@@ -716,7 +716,7 @@ fn workflow_env(workflow: &Value, vars: &[(&str, &str)]) -> anyhow::Result<Vec<(
 
 /// Runs the steps of the workflow's jobs in the chat's folder, as GitHub's runner would (`bash -e`, the
 /// workflow's `env`), but for [`NOT_RUN_HERE`]. `ASYNCAPI_SPEC` names the chat's document (in `specs/`), and
-/// `fastsocket-gen` is the checkout's. Twice: with the repository variables set (`FASTSOCKET_GEN_GIT`: the
+/// `fastsocket-gen` is the checkout's. Twice: with the repository variables set (`GENERATOR_GIT`: the
 /// checkout stands in for fastsocket-gen's repository), every step whose `if:` holds runs; with them unset, no
 /// step that needs fastsocket-gen may run, and the steps that run only then must print a `::notice`.
 fn workflow_steps(
@@ -735,7 +735,7 @@ fn workflow_steps(
         }
     };
     let checkout = repo.to_string_lossy().into_owned();
-    let envs = workflow_env(&workflow, &[("FASTSOCKET_GEN_GIT", &checkout)])
+    let envs = workflow_env(&workflow, &[("GENERATOR_GIT", &checkout)])
         .and_then(|set| Ok((set, workflow_env(&workflow, &[])?)));
     let (mut set, mut unset) = match envs {
         Ok(envs) => envs,
@@ -795,11 +795,11 @@ fn workflow_steps(
                 continue;
             };
             let needs_generator =
-                command.starts_with("fastsocket-gen") || command.contains("$FASTSOCKET_GEN_GIT");
+                command.starts_with("fastsocket-gen") || command.contains("$GENERATOR_GIT");
             if when_unset && needs_generator {
                 tally.fail(
                     &format!("workflow {job_name}: `{command}`"),
-                    "runs without FASTSOCKET_GEN_GIT set, and needs fastsocket-gen",
+                    "runs without GENERATOR_GIT set, and needs fastsocket-gen",
                 );
             }
             if when_unset && !when_set {
@@ -813,7 +813,7 @@ fn workflow_steps(
                         Ok(())
                     });
                 tally.check(
-                    &format!("workflow {job_name} without FASTSOCKET_GEN_GIT: `{command}` prints a notice"),
+                    &format!("workflow {job_name} without GENERATOR_GIT: `{command}` prints a notice"),
                     outcome,
                 );
                 continue;
@@ -852,24 +852,24 @@ mod tests {
     #[test]
     fn workflow_conditions_and_variables() {
         let workflow = serde_json::json!({"env": {
-            "FASTSOCKET_GEN_GIT": "${{ vars.FASTSOCKET_GEN_GIT }}",
-            "FASTSOCKET_GEN_REV": "${{ vars.FASTSOCKET_GEN_REV }}",
+            "GENERATOR_GIT": "${{ vars.GENERATOR_GIT }}",
+            "GENERATOR_REV": "${{ vars.GENERATOR_REV }}",
             "CARGO_TERM_COLOR": "always",
         }});
-        let set = workflow_env(&workflow, &[("FASTSOCKET_GEN_GIT", "/repo")]).unwrap();
+        let set = workflow_env(&workflow, &[("GENERATOR_GIT", "/repo")]).unwrap();
         let unset = workflow_env(&workflow, &[]).unwrap();
         let value = |env: &[(String, String)], name: &str| {
             env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
         };
-        assert_eq!(value(&set, "FASTSOCKET_GEN_GIT").as_deref(), Some("/repo"));
-        assert_eq!(value(&set, "FASTSOCKET_GEN_REV").as_deref(), Some(""));
-        assert_eq!(value(&unset, "FASTSOCKET_GEN_GIT").as_deref(), Some(""));
+        assert_eq!(value(&set, "GENERATOR_GIT").as_deref(), Some("/repo"));
+        assert_eq!(value(&set, "GENERATOR_REV").as_deref(), Some(""));
+        assert_eq!(value(&unset, "GENERATOR_GIT").as_deref(), Some(""));
         assert_eq!(value(&unset, "CARGO_TERM_COLOR").as_deref(), Some("always"));
 
-        let cond = "env.FASTSOCKET_GEN_GIT != ''";
+        let cond = "env.GENERATOR_GIT != ''";
         assert_eq!(condition_holds(cond, &set), Some(true));
         assert_eq!(condition_holds(cond, &unset), Some(false));
-        let cond = "env.FASTSOCKET_GEN_GIT == ''";
+        let cond = "env.GENERATOR_GIT == ''";
         assert_eq!(condition_holds(cond, &set), Some(false));
         assert_eq!(condition_holds(cond, &unset), Some(true));
         assert_eq!(condition_holds("env.NOT_THERE == ''", &set), Some(true));
