@@ -168,6 +168,11 @@ fn succeeded(command: &mut Command, what: &str) -> anyhow::Result<()> {
         .stdin(Stdio::null())
         .output()
         .with_context(|| format!("running {what}"))?;
+    exited_zero(&output, what)
+}
+
+/// A finished command's exit status 0, or an error with its status and output.
+fn exited_zero(output: &std::process::Output, what: &str) -> anyhow::Result<()> {
     ensure!(
         output.status.success(),
         "{what}: {}{}{}",
@@ -659,9 +664,61 @@ fn run_healthcheck(argv: &[String], port: u16) -> anyhow::Result<()> {
     )
 }
 
+/// The repository variables the workflow reads (`${{ vars.NAME }}` in its `env`): the git URL fastsocket-gen is
+/// installed from, and the revision (optional).
+const VARIABLES: &[&str] = &["GENERATOR_GIT", "GENERATOR_REV"];
+
+/// A step's `if:`, as far as this check evaluates it: `env.NAME != ''` or `env.NAME == ''` (`None`: another
+/// expression, which the check refuses rather than guess).
+fn condition_holds(condition: &str, env: &[(String, String)]) -> Option<bool> {
+    let (name, set) = if let Some(name) = condition.strip_suffix(" != ''") {
+        (name, true)
+    } else {
+        (condition.strip_suffix(" == ''")?, false)
+    };
+    let name = name.trim().strip_prefix("env.")?;
+    let value = env.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    Some(value.is_some_and(|v| !v.is_empty()) == set)
+}
+
+/// The workflow's `env`, its `${{ vars.NAME }}` values replaced by `vars` (a name missing there is empty, as on
+/// GitHub when the variable is not set). Another expression, or a variable not in [`VARIABLES`], is an error.
+fn workflow_env(workflow: &Value, vars: &[(&str, &str)]) -> anyhow::Result<Vec<(String, String)>> {
+    let mut env = Vec::new();
+    for (k, v) in workflow["env"].as_object().into_iter().flatten() {
+        let value = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+        let value = match value
+            .strip_prefix("${{ vars.")
+            .and_then(|r| r.strip_suffix(" }}"))
+        {
+            Some(name) => {
+                ensure!(
+                    VARIABLES.contains(&name),
+                    "env {k}: the variable {name} is not one this check knows"
+                );
+                vars.iter()
+                    .find(|(n, _)| *n == name)
+                    .map_or("", |(_, v)| v)
+                    .to_owned()
+            }
+            None => {
+                ensure!(
+                    !value.contains("${{"),
+                    "env {k}: an expression this check cannot evaluate: {value}"
+                );
+                value
+            }
+        };
+        env.push((k.clone(), value));
+    }
+    Ok(env)
+}
+
 /// Runs the steps of the workflow's jobs in the chat's folder, as GitHub's runner would (`bash -e`, the
 /// workflow's `env`), but for [`NOT_RUN_HERE`]. `ASYNCAPI_SPEC` names the chat's document (in `specs/`), and
-/// `fastsocket-gen` is the checkout's.
+/// `fastsocket-gen` is the checkout's. Twice: with the repository variables set (`GENERATOR_GIT`: the
+/// checkout stands in for fastsocket-gen's repository), every step whose `if:` holds runs; with them unset, no
+/// step that needs fastsocket-gen may run, and the steps that run only then must print a `::notice`.
 fn workflow_steps(
     tools: &Tools,
     repo: &Path,
@@ -677,29 +734,45 @@ fn workflow_steps(
             return;
         }
     };
-    let mut env: Vec<(String, String)> = workflow["env"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(k, v)| {
-            (
-                k.clone(),
-                v.as_str().map_or_else(|| v.to_string(), str::to_owned),
-            )
-        })
-        .collect();
-    let spec = repo.join(CHAT_SPEC);
-    env.retain(|(k, _)| k != "ASYNCAPI_SPEC");
-    env.push((
-        "ASYNCAPI_SPEC".to_owned(),
-        spec.to_string_lossy().into_owned(),
-    ));
+    let checkout = repo.to_string_lossy().into_owned();
+    let envs = workflow_env(&workflow, &[("GENERATOR_GIT", &checkout)])
+        .and_then(|set| Ok((set, workflow_env(&workflow, &[])?)));
+    let (mut set, mut unset) = match envs {
+        Ok(envs) => envs,
+        Err(error) => {
+            tally.fail("the workflow's env", format!("{error:#}"));
+            return;
+        }
+    };
+    let spec = repo.join(CHAT_SPEC).to_string_lossy().into_owned();
+    for env in [&mut set, &mut unset] {
+        env.retain(|(k, _)| k != "ASYNCAPI_SPEC");
+        env.push(("ASYNCAPI_SPEC".to_owned(), spec.clone()));
+    }
     // The checkout's fastsocket-gen first on the PATH of the generator's steps only.
     let plain_path = std::env::var("PATH").unwrap_or_default();
     let path = format!(
         "{}:{plain_path}",
         generator.parent().unwrap_or(Path::new(".")).display()
     );
+    let run = |command: &str, env: &[(String, String)]| {
+        Command::new("bash")
+            .args(["-e", "-c", command])
+            .current_dir(chat)
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .env(
+                "PATH",
+                if command.starts_with("fastsocket-gen") {
+                    &path
+                } else {
+                    &plain_path
+                },
+            )
+            .env("CARGO_TARGET_DIR", target)
+            .env_remove("CHAT_URL")
+            .stdin(Stdio::null())
+            .output()
+    };
     let mut ran = 0;
     for (job_name, job) in workflow["jobs"].as_object().into_iter().flatten() {
         for step in job["steps"].as_array().into_iter().flatten() {
@@ -707,29 +780,57 @@ fn workflow_steps(
                 continue;
             };
             let command = command.trim();
+            let (when_set, when_unset) = match step["if"].as_str() {
+                None => (Some(true), Some(true)),
+                Some(condition) => (
+                    condition_holds(condition, &set),
+                    condition_holds(condition, &unset),
+                ),
+            };
+            let (Some(when_set), Some(when_unset)) = (when_set, when_unset) else {
+                tally.fail(
+                    &format!("workflow {job_name}: `{command}`"),
+                    format!("an `if:` this check cannot evaluate: {}", step["if"]),
+                );
+                continue;
+            };
+            let needs_generator =
+                command.starts_with("fastsocket-gen") || command.contains("$GENERATOR_GIT");
+            if when_unset && needs_generator {
+                tally.fail(
+                    &format!("workflow {job_name}: `{command}`"),
+                    "runs without GENERATOR_GIT set, and needs fastsocket-gen",
+                );
+            }
+            if when_unset && !when_set {
+                // Runs only without the variables: it must say so in the run's summary.
+                let outcome = run(command, &unset)
+                    .context("running bash")
+                    .and_then(|output| {
+                        exited_zero(&output, command)?;
+                        let stdout = String::from_utf8_lossy(&output.stdout);
+                        ensure!(stdout.starts_with("::notice"), "no notice: {stdout}");
+                        Ok(())
+                    });
+                tally.check(
+                    &format!("workflow {job_name} without GENERATOR_GIT: `{command}` prints a notice"),
+                    outcome,
+                );
+                continue;
+            }
+            if !when_set {
+                println!("not run here: {job_name}: `{command}`: its `if:` is false");
+                continue;
+            }
             if let Some((_, why)) = NOT_RUN_HERE.iter().find(|(p, _)| command.starts_with(p)) {
                 println!("not run here: {job_name}: `{command}`: {why}");
                 continue;
             }
             ran += 1;
             let started = Instant::now();
-            let outcome = succeeded(
-                Command::new("bash")
-                    .args(["-e", "-c", command])
-                    .current_dir(chat)
-                    .envs(env.iter().map(|(k, v)| (k, v)))
-                    .env(
-                        "PATH",
-                        if command.starts_with("fastsocket-gen") {
-                            &path
-                        } else {
-                            &plain_path
-                        },
-                    )
-                    .env("CARGO_TARGET_DIR", target)
-                    .env_remove("CHAT_URL"),
-                command,
-            );
+            let outcome = run(command, &set)
+                .with_context(|| format!("running {command}"))
+                .and_then(|output| exited_zero(&output, command));
             tally.check(
                 &format!(
                     "workflow {job_name}: `{command}` ({:.0?})",
@@ -747,6 +848,42 @@ fn workflow_steps(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn workflow_conditions_and_variables() {
+        let workflow = serde_json::json!({"env": {
+            "GENERATOR_GIT": "${{ vars.GENERATOR_GIT }}",
+            "GENERATOR_REV": "${{ vars.GENERATOR_REV }}",
+            "CARGO_TERM_COLOR": "always",
+        }});
+        let set = workflow_env(&workflow, &[("GENERATOR_GIT", "/repo")]).unwrap();
+        let unset = workflow_env(&workflow, &[]).unwrap();
+        let value = |env: &[(String, String)], name: &str| {
+            env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        };
+        assert_eq!(value(&set, "GENERATOR_GIT").as_deref(), Some("/repo"));
+        assert_eq!(value(&set, "GENERATOR_REV").as_deref(), Some(""));
+        assert_eq!(value(&unset, "GENERATOR_GIT").as_deref(), Some(""));
+        assert_eq!(value(&unset, "CARGO_TERM_COLOR").as_deref(), Some("always"));
+
+        let cond = "env.GENERATOR_GIT != ''";
+        assert_eq!(condition_holds(cond, &set), Some(true));
+        assert_eq!(condition_holds(cond, &unset), Some(false));
+        let cond = "env.GENERATOR_GIT == ''";
+        assert_eq!(condition_holds(cond, &set), Some(false));
+        assert_eq!(condition_holds(cond, &unset), Some(true));
+        assert_eq!(condition_holds("env.NOT_THERE == ''", &set), Some(true));
+        // Anything else is refused, not guessed.
+        assert_eq!(condition_holds("github.event_name == 'push'", &set), None);
+        assert_eq!(condition_holds("always()", &set), None);
+
+        for env in [
+            serde_json::json!({"env": {"X": "${{ vars.SOMETHING_ELSE }}"}}),
+            serde_json::json!({"env": {"X": "${{ secrets.TOKEN }}"}}),
+        ] {
+            assert!(workflow_env(&env, &[]).is_err(), "{env}");
+        }
+    }
 
     #[test]
     fn names_and_env_lines() {

@@ -9,7 +9,9 @@
 //! - `/tables/{tableId}`: each client joins the room named after its table on connect. `move` acknowledges
 //!   `{accepted: true, reason: null}` and sends `moved` to the table; a king sent to (0,0) is refused with
 //!   `validation_failed` at `/to`; any piece sent to (7,7) is acknowledged `{accepted: false, reason}`.
-//!   `say` sends `said {text, by: socket id}` to the table.
+//!   `say` sends `said {text, by: socket id}` to the table. `who` acknowledges `{players, here}`: the sorted socket
+//!   ids of the table's clients on every node (`ctx.sockets()`, across nodes with Redis), and how many of them are
+//!   on the answering node.
 //! - `/admin`: `kick` is left to its default (`not_implemented`).
 
 use fastsocket::Violation;
@@ -18,7 +20,7 @@ use fastsocket::server::HandlerError;
 use crate::generated::server::{admin, root, tables};
 use crate::models::{
     AnnouncementPayload, Move, MoveAck, MovedPayload, Piece, PingPayload, Pong, SaidPayload,
-    SayPayload, ShoutPayload,
+    SayPayload, ShoutPayload, WhoAck, WhoPayload,
 };
 
 /// The `seq` of a ping whose handler takes [`SLOW_PING`] (`cargo xtask cluster` sends it just before SIGTERM).
@@ -118,6 +120,24 @@ impl tables::TablesHandlers for Handlers {
         };
         ctx.to(ctx.params().table_id.as_str()).said(&said).await?;
         Ok(())
+    }
+
+    async fn who(
+        &self,
+        ctx: tables::TablesContext,
+        _payload: WhoPayload,
+    ) -> Result<WhoAck, HandlerError> {
+        let seated = ctx
+            .sockets()
+            .in_room(ctx.params().table_id.as_str())
+            .fetch()
+            .await?;
+        let here = seated.iter().filter(|s| s.local).count();
+        Ok(WhoAck {
+            players: seated.into_iter().map(|s| s.id).collect(),
+            here: i64::try_from(here).unwrap_or(i64::MAX),
+            additional_properties: Default::default(),
+        })
     }
 }
 

@@ -156,6 +156,25 @@ await test("room: a move on node a reaches table t7's clients on b, not table t8
   assert.deepEqual(elsewhere, []);
 });
 
+await test("query: who on node a lists table t9's clients on a and b (not t10's), then no longer b's once it left", async () => {
+  const who = (s) => s.timeout(WAIT_MS).emitWithAck("who", {});
+  const [x, y] = await Promise.all([client(a.url, "/tables/t9"), client(b.url, "/tables/t9")]);
+  await Promise.all([client(b.url, "/tables/t10"), client(c.url, "/tables/t10")]);
+  const both = [x.id, y.id].sort();
+  // b's /tables/t9 answers queries once it has subscribed its Redis channels (the documented window), and a
+  // client is in its table's room once `on_connect` has run: ask until a sees b's client.
+  await until("a's who sees b's client", async () => (await who(x)).players.length === 2, RECOVERY_MS);
+  assert.deepEqual(await who(x), { players: both, here: 1 });
+  assert.deepEqual(await who(y), { players: both, here: 1 });
+  y.disconnect();
+  // KNOWN BUG (open): once b has closed its /tables/t9 with its last client, queries from a may wait out
+  // socketioxide-redis's request timeout (5 s) for an answer b no longer sends (b still counted as subscribed to
+  // the namespace's request channel; seen in one run of two), then answer without b. The answers are right.
+  const whoSlow = (s) => s.timeout(10_000).emitWithAck("who", {});
+  await until("b's client gone from a's who", async () => (await whoSlow(x)).players.length === 1, RECOVERY_MS);
+  assert.deepEqual(await whoSlow(x), { players: [x.id], here: 1 });
+}, 30_000);
+
 await test("SIGKILL on node a: b's clients keep working, a's clients reconnect to b through the balancer", async () => {
   const lb = await balancer(["a", "b"]);
   try {

@@ -243,6 +243,24 @@ for (const t of TRANSPORTS) {
     assert.equal(leaked, null, `t43 received ${JSON.stringify(leaked)}`);
   });
 
+  await test(`[${t}] who lists the table's clients (ctx.sockets()), and no longer one that left`, async () => {
+    // A table of its own per transport: the sockets of earlier cases may still be closing.
+    const table = t === "websocket" ? "/tables/t46" : "/tables/t47";
+    const a = await seated(table, t);
+    const b = await seated(table, t, [a]);
+    await seated("/tables/t48", t);
+    assert.deepEqual(await ack(a, "who", {}), { players: [a.id, b.id].sort(), here: 2 });
+    b.disconnect();
+    const deadline = Date.now() + WAIT_MS;
+    let answer;
+    for (;;) {
+      answer = await ack(a, "who", {});
+      if (answer.players.length === 1 || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.deepEqual(answer, { players: [a.id], here: 1 });
+  });
+
   await test(`[${t}] move ack round trip and moved broadcast`, async () => {
     const a = await seated("/tables/t42", t);
     const b = await seated("/tables/t42", t, [a]);

@@ -11,6 +11,7 @@ use super::cluster::{BroadcastOperators, SocketIo, SocketRef};
 use super::delivery::{DELIVERY_ROOM, Delivery, Selector};
 use super::error::EmitError;
 use super::observe::{Activity, Observers};
+use super::sockets::Sockets;
 use crate::Validate;
 
 /// How many idempotency keys [`Context::first_time`] remembers per socket.
@@ -493,6 +494,17 @@ impl<E, P> Context<E, P> {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .first_time(key)
+    }
+
+    /// Every socket of this namespace, this one included, on every node of a cluster: narrow it to a room
+    /// and ask who is there, how many, or act on them (see [`Sockets`]). Works the same with or without the
+    /// Redis adapter.
+    ///
+    /// ```text
+    /// let players = ctx.sockets().in_room(table).ids().await?;
+    /// ```
+    pub fn sockets(&self) -> Sockets {
+        Sockets::of(&self.core.io, self.core.socket.ns())
     }
 
     /// The socketioxide socket (escape hatch).

@@ -27,6 +27,7 @@ pub(crate) use super::limits::Limits;
 use super::limits::{DynamicNamespaces, InFlight, TokenBucket};
 use super::observe::{Activity, EventRecord, LogObserver, Observer, Observers, Outcome};
 use super::params::{NamespaceParams, is_dynamic, match_path};
+use super::sockets::Sockets;
 use super::spec::ServerSpec;
 use super::streams::{Streams, Topics};
 use super::trace;
@@ -257,6 +258,13 @@ impl App {
                 })
                 .selecting_everyone()
         })
+    }
+
+    /// Every socket of a namespace, on every node of a cluster, for queries outside handlers (see
+    /// [`Sockets`]; [`Context::sockets`](super::Context::sockets) in handlers). Answers nothing when no such
+    /// namespace exists on this node (a dynamic one exists once a client has joined it here).
+    pub fn sockets(&self, namespace: &str) -> Sockets {
+        Sockets::of(&self.inner.io, namespace)
     }
 }
 
