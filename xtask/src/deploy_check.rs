@@ -813,7 +813,9 @@ fn workflow_steps(
                         Ok(())
                     });
                 tally.check(
-                    &format!("workflow {job_name} without GENERATOR_GIT: `{command}` prints a notice"),
+                    &format!(
+                        "workflow {job_name} without GENERATOR_GIT: `{command}` prints a notice"
+                    ),
                     outcome,
                 );
                 continue;
